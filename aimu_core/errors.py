@@ -1,0 +1,142 @@
+"""The one exception hierarchy of aimu-core and its plugins.
+
+Every error a user can meet derives from :class:`AimuError`. Provider plugins
+translate their SDK's exceptions into these classes at the plugin boundary, so
+application code catches ``aimu_core.errors.RateLimitError`` whatever the
+provider. Each message says what went wrong and what to do about it; none
+contains a secret (see :func:`redact`).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+
+__all__ = [
+    "AimuError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ContextLengthError",
+    "ModelNotFoundError",
+    "PluginConflictError",
+    "PluginError",
+    "PluginUnavailableError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "StreamInterruptedError",
+    "ToolArgumentError",
+    "ToolError",
+    "ToolSignatureError",
+    "UnknownProviderError",
+    "redact",
+]
+
+
+class AimuError(Exception):
+    """Base class of every error raised by aimu-core and its plugins."""
+
+
+# -- configuration -------------------------------------------------------------
+
+
+class ConfigurationError(AimuError, ValueError):
+    """Bad input from the user: a malformed model string, an unknown option."""
+
+
+class UnknownProviderError(ConfigurationError):
+    """A model string names a provider that no loaded plugin contributes."""
+
+
+class ModelNotFoundError(ConfigurationError, LookupError):
+    """A model id is not in a provider's catalog, or the provider's API does not know it."""
+
+
+# -- plugins -------------------------------------------------------------------
+
+
+class PluginError(AimuError):
+    """Something is wrong with a plugin rather than with the user's input."""
+
+
+class PluginUnavailableError(PluginError):
+    """The plugin that contributes a provider was blocked by policy or failed to load."""
+
+
+class PluginConflictError(PluginError):
+    """Two plugins claim the same provider prefix (or runner, tool, backend name)."""
+
+
+# -- provider calls --------------------------------------------------------------
+
+
+class ProviderError(AimuError):
+    """A provider call failed. ``provider`` names it; ``status_code`` is the HTTP status, if any."""
+
+    def __init__(self, message: str, *, provider: str = "", status_code: int | None = None):
+        super().__init__(message)
+        self.provider = provider
+        self.status_code = status_code
+
+
+class AuthenticationError(ProviderError):
+    """The provider rejected the credentials (missing, wrong or expired API key)."""
+
+
+class RateLimitError(ProviderError):
+    """The provider asked us to slow down. ``retry_after`` is in seconds when it said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status_code: int | None = 429,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, provider=provider, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class RequestTimeoutError(ProviderError, builtins.TimeoutError):
+    """The provider did not answer within the configured ``timeout``."""
+
+
+class ProviderConnectionError(ProviderError, builtins.ConnectionError):
+    """The provider could not be reached (server down, wrong ``base_url``, refused)."""
+
+
+class ContextLengthError(ProviderError):
+    """The conversation no longer fits the model's context window."""
+
+
+class StreamInterruptedError(ProviderError):
+    """A streamed reply was cut off before the provider finished it."""
+
+
+# -- tools -----------------------------------------------------------------------
+
+
+class ToolError(AimuError):
+    """Base class for tool definition and dispatch errors."""
+
+
+class ToolSignatureError(ToolError, TypeError):
+    """``@tool`` cannot describe a function's signature as a JSON schema."""
+
+
+class ToolArgumentError(ToolError, ValueError):
+    """A model called a tool with arguments that do not match its schema."""
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Return *text* with every non-empty secret replaced by ``'***'``.
+
+    Plugins pass SDK error messages through this before wrapping them, because
+    some SDKs echo (part of) the API key back in an authentication error.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text

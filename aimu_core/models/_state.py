@@ -1,0 +1,216 @@
+"""State logic shared by the sync client and its async twin (``aimu_core.aio``).
+
+Everything here is I/O-free: the conversation (``messages`` and the system
+message), kwargs preparation, and :class:`TurnAssembler`, which turns a
+provider's :class:`Delta` pieces into ``StreamChunk`` output and one
+OpenAI-format assistant message.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from ..errors import ConfigurationError
+from .delta import Delta, ToolCallAccumulator
+from .generate_kwargs import merge_kwargs, translate_kwargs
+from .images import ImageInput, user_content
+from .spec import AdHocModel, Model
+from .stream import Phase, StreamChunk
+from .thinking import ThinkSplitter
+
+__all__ = ["ChatState", "TurnAssembler", "tool_message"]
+
+_KEEP = "__keep__"
+#: Keys aimu stores on messages for its own use and never sends to a model.
+PRIVATE_KEYS = ("thinking",)
+
+
+class ChatState:
+    """Conversation state and request preparation; mixed into both client bases."""
+
+    #: The provider prefix, used in messages and warnings.
+    provider: ClassVar[str] = ""
+    #: Portable kwarg name -> this provider's name for it (see ``generate_kwargs``).
+    GENERATE_KWARGS: ClassVar[Mapping[str, str]] = {}
+    #: Provider-specific kwargs passed through unchanged.
+    NATIVE_KWARGS: ClassVar[frozenset[str]] = frozenset()
+    #: Rounds of tool calls one ``chat()`` may make before the model must answer.
+    max_tool_rounds: int = 10
+
+    model: Model | AdHocModel
+    messages: list[dict[str, Any]]
+    tools: list[Any]
+    mcp_client: Any
+    last_thinking: str
+    last_usage: dict[str, int] | None
+    default_generate_kwargs: dict[str, Any]
+
+    def _init_state(
+        self,
+        model: Model | AdHocModel,
+        system_message: str | None,
+        tools: Iterable[Any],
+        mcp_client: Any,
+        default_generate_kwargs: Mapping[str, Any] | None,
+    ) -> None:
+        self.model = model
+        self.messages = []
+        self._system_message: str | None = None
+        self.system_message = system_message
+        self.tools = list(tools)
+        self.mcp_client = mcp_client
+        self.last_thinking = ""
+        self.last_usage = None
+        self.default_generate_kwargs = dict(default_generate_kwargs or {})
+
+    # -- system message ----------------------------------------------------------
+
+    @property
+    def system_message(self) -> str | None:
+        return self._system_message
+
+    @system_message.setter
+    def system_message(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError("system_message must be a string or None")
+        self._system_message = value
+        has_system = bool(self.messages) and self.messages[0].get("role") == "system"
+        if value is None:
+            if has_system:
+                del self.messages[0]
+        elif has_system:
+            self.messages[0] = {"role": "system", "content": value}
+        else:
+            self.messages.insert(0, {"role": "system", "content": value})
+
+    def reset(self, system_message: str | None = _KEEP) -> None:
+        """Clear the conversation. Keeps the system message unless a new one (or None) is given."""
+        keep = self._system_message if system_message == _KEEP else system_message
+        self.messages.clear()
+        self._system_message = None
+        self.system_message = keep
+
+    # -- request preparation ---------------------------------------------------------
+
+    def _prepare_kwargs(self, generate_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
+        merged = merge_kwargs(
+            self.model.spec.generation_kwargs, self.default_generate_kwargs, generate_kwargs
+        )
+        return translate_kwargs(
+            merged, self.GENERATE_KWARGS, self.NATIVE_KWARGS, provider=self.provider
+        )
+
+    def _check_inputs(self, text: object, images: Iterable[ImageInput] | None) -> None:
+        if not isinstance(text, str):
+            raise ConfigurationError(f"the message must be a string, got {type(text).__name__}")
+        if images and not self.model.supports_vision:
+            raise ConfigurationError(
+                f"model {self.model.value!r} does not accept images; use a vision model "
+                "(see `aimu models`) or add ;vision to the model string if it does"
+            )
+
+    def _user_message(self, text: str, images: Iterable[ImageInput] | None) -> dict[str, Any]:
+        return {"role": "user", "content": user_content(text, images)}
+
+    def _outgoing(self, messages: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """A deep copy of the history without aimu's private keys: providers may adapt it freely."""
+        source = self.messages if messages is None else messages
+        return [
+            {k: copy.deepcopy(v) for k, v in m.items() if k not in PRIVATE_KEYS} for m in source
+        ]
+
+    def _generate_messages(self, prompt: str, images: Iterable[ImageInput] | None) -> list[dict[str, Any]]:
+        head = [{"role": "system", "content": self.system_message}] if self.system_message else []
+        return [*head, self._user_message(prompt, images)]
+
+    def _record_turn(self, turn: TurnAssembler) -> None:
+        self.last_thinking = turn.thinking
+        self.last_usage = turn.usage
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.model.value!r}, messages={len(self.messages)})"
+
+
+class TurnAssembler:
+    """Collects one model turn from :class:`Delta` pieces.
+
+    :meth:`feed` returns the ``StreamChunk``s a delta produces (thinking and
+    answer text, with ``<think>`` tags split out when ``split_thinking``);
+    :meth:`message` returns the turn as an OpenAI-format assistant message.
+    """
+
+    def __init__(self, *, split_thinking: bool) -> None:
+        self._splitter = ThinkSplitter() if split_thinking else None
+        self._text: list[str] = []
+        self._thinking: list[str] = []
+        self._calls = ToolCallAccumulator()
+        self.usage: dict[str, int] | None = None
+        self.finish_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    @property
+    def thinking(self) -> str:
+        return "".join(self._thinking)
+
+    def feed(self, delta: Delta) -> list[StreamChunk]:
+        for piece in delta.tool_calls:
+            self._calls.add(piece)
+        if delta.usage:
+            self.usage = dict(delta.usage)
+        if delta.finish_reason:
+            self.finish_reason = delta.finish_reason
+        thinking, answer = delta.thinking, delta.text
+        if self._splitter is not None and answer:
+            tag_thinking, answer = self._splitter.feed(answer)
+            thinking += tag_thinking
+        return self._emit(thinking, answer)
+
+    def flush(self) -> list[StreamChunk]:
+        if self._splitter is None:
+            return []
+        return self._emit(*self._splitter.flush())
+
+    def _emit(self, thinking: str, answer: str) -> list[StreamChunk]:
+        chunks = []
+        if thinking:
+            self._thinking.append(thinking)
+            chunks.append(StreamChunk(Phase.THINKING, thinking))
+        if answer and self._thinking and not self._text:
+            answer = answer.lstrip()  # the blank line models put after </think>
+        if answer:
+            self._text.append(answer)
+            chunks.append(StreamChunk(Phase.GENERATING, answer))
+        return chunks
+
+    def message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": self.text}
+        if self._calls:
+            message["tool_calls"] = self._calls.result()
+        if self._thinking:
+            message["thinking"] = self.thinking
+        return message
+
+    def done(self) -> StreamChunk:
+        return StreamChunk(
+            Phase.DONE,
+            {
+                "text": self.text,
+                "thinking": self.thinking,
+                "usage": self.usage,
+                "finish_reason": self.finish_reason,
+            },
+        )
+
+
+def tool_message(call: dict[str, Any], response: str) -> dict[str, Any]:
+    return {
+        "role": "tool",
+        "tool_call_id": call["id"],
+        "name": call["function"]["name"],
+        "content": response,
+    }

@@ -1,0 +1,193 @@
+"""``BaseModelClient``: the contract every text provider's sync client implements.
+
+A provider subclasses it and implements one method, :meth:`BaseModelClient._chat`
+(and optionally :meth:`BaseModelClient._generate` for raw completion). The base
+owns everything else, so each feature lands once and works for every provider:
+history, the system message, ``include=`` filtering, ``<think>`` splitting,
+tool-call accumulation, the tool loop, portable kwargs, and rollback: a call
+that fails (or a stream abandoned half-way) leaves ``messages`` exactly as it
+was before the call.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ..tools.toolbox import Toolbox
+from .delta import Delta
+from ._state import ChatState, TurnAssembler, tool_message
+from .images import ImageInput
+from .spec import AdHocModel, Model
+from .stream import Phase, StreamChunk, filter_phases, parse_include
+
+__all__ = ["BaseModelClient"]
+
+
+class BaseModelClient(ChatState, ABC):
+    """A stateful chat client for one model.
+
+    Attributes:
+        model: the catalog member (or :class:`AdHocModel`) this client talks to.
+        messages: the conversation, a plain OpenAI-format ``list[dict]``.
+        system_message: the system prompt; settable at any time.
+        tools: ``@tool`` functions offered to the model when ``use_tools``.
+        mcp_client: an MCP client whose tools are offered too (Python tools win
+            on a name collision).
+        last_thinking: the reasoning of the last model turn ("" if none).
+        last_usage: token usage of the last model turn, when the provider reports it.
+        default_generate_kwargs: kwargs applied to every call (per-call ones win).
+    """
+
+    def __init__(
+        self,
+        model: Model | AdHocModel,
+        *,
+        system_message: str | None = None,
+        tools: Iterable[Any] = (),
+        mcp_client: Any = None,
+        default_generate_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._init_state(model, system_message, tools, mcp_client, default_generate_kwargs)
+
+    # -- what providers implement --------------------------------------------------
+
+    @abstractmethod
+    def _chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[dict[str, Any]],
+        generate_kwargs: dict[str, Any],
+        stream: bool,
+    ) -> Iterator[Delta]:
+        """Send one request and yield the reply as :class:`Delta` pieces.
+
+        Args:
+            messages: OpenAI-format history (a copy: adapt it freely).
+            tools: OpenAI-format tool specs to offer; empty means no tools.
+            generate_kwargs: already translated to this provider's names.
+            stream: ask the API to stream; when False, yield one ``Delta``.
+
+        Raise errors from :mod:`aimu_core.errors`, translated from the SDK's.
+        """
+
+    def _generate(
+        self, prompt: str, *, images: list[ImageInput] | None, generate_kwargs: dict[str, Any], stream: bool
+    ) -> Iterator[Delta]:
+        """One stateless completion. Defaults to a single-turn chat without tools."""
+        return self._chat(
+            self._outgoing(self._generate_messages(prompt, images)),
+            tools=[],
+            generate_kwargs=generate_kwargs,
+            stream=stream,
+        )
+
+    # -- the public contract ---------------------------------------------------------
+
+    def chat(
+        self,
+        user_message: str,
+        generate_kwargs: Mapping[str, Any] | None = None,
+        use_tools: bool = True,
+        stream: bool = False,
+        images: Iterable[ImageInput] | None = None,
+        include: Iterable[str | Phase] | str | None = None,
+    ) -> str | Iterator[StreamChunk]:
+        """Add a user turn, get the model's reply, and keep both in ``messages``.
+
+        With ``use_tools`` and tools available, tool calls the model makes are
+        run and their results sent back until the model answers (at most
+        ``max_tool_rounds`` rounds; the last request offers no tools). With
+        ``use_tools=False`` calls are stored on the assistant message, not run.
+
+        Returns the final answer text, or with ``stream=True`` an iterator of
+        :class:`StreamChunk` (``include=`` keeps only the named phases).
+        """
+        phases = parse_include(include)
+        self._check_inputs(user_message, images)
+        kwargs = self._prepare_kwargs(generate_kwargs)
+        images = list(images) if images else None
+        chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream)
+        if stream:
+            return filter_phases(chunks, phases)
+        return _final_text(chunks)
+
+    def generate(
+        self,
+        prompt: str,
+        generate_kwargs: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        images: Iterable[ImageInput] | None = None,
+        include: Iterable[str | Phase] | str | None = None,
+    ) -> str | Iterator[StreamChunk]:
+        """One stateless completion of *prompt*; ``messages`` is not touched."""
+        phases = parse_include(include)
+        self._check_inputs(prompt, images)
+        kwargs = self._prepare_kwargs(generate_kwargs)
+        images = list(images) if images else None
+        chunks = self._generate_turn(prompt, images, kwargs, stream)
+        if stream:
+            return filter_phases(chunks, phases)
+        return _final_text(chunks)
+
+    # -- the loop ------------------------------------------------------------------
+
+    def _chat_turns(
+        self,
+        text: str,
+        images: list[ImageInput] | None,
+        kwargs: dict[str, Any],
+        use_tools: bool,
+        stream: bool,
+    ) -> Iterator[StreamChunk]:
+        start = len(self.messages)
+        self.messages.append(self._user_message(text, images))
+        finished = False
+        try:
+            toolbox = Toolbox(self.tools, self.mcp_client) if use_tools else Toolbox()
+            for round_ in range(self.max_tool_rounds + 1):
+                offer = bool(toolbox) and round_ < self.max_tool_rounds
+                turn = TurnAssembler(split_thinking=self.model.supports_thinking)
+                deltas = self._chat(
+                    self._outgoing(),
+                    tools=toolbox.specs() if offer else [],
+                    generate_kwargs=kwargs,
+                    stream=stream,
+                )
+                for delta in deltas:
+                    yield from turn.feed(delta)
+                yield from turn.flush()
+                message = turn.message()
+                self.messages.append(message)
+                self._record_turn(turn)
+                if not (offer and message.get("tool_calls")):
+                    break
+                for call in message["tool_calls"]:
+                    result = toolbox.call(call)
+                    self.messages.append(tool_message(call, result["response"]))
+                    yield StreamChunk(Phase.TOOL_CALLING, result)
+            yield turn.done()
+            finished = True
+        finally:
+            if not finished:  # an error, or the caller abandoned the stream
+                del self.messages[start:]
+
+    def _generate_turn(
+        self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any], stream: bool
+    ) -> Iterator[StreamChunk]:
+        turn = TurnAssembler(split_thinking=self.model.supports_thinking)
+        for delta in self._generate(prompt, images=images, generate_kwargs=kwargs, stream=stream):
+            yield from turn.feed(delta)
+        yield from turn.flush()
+        self._record_turn(turn)
+        yield turn.done()
+
+
+def _final_text(chunks: Iterator[StreamChunk]) -> str:
+    text = ""
+    for chunk in chunks:
+        if chunk.phase is Phase.DONE:
+            text = chunk.content["text"]
+    return text

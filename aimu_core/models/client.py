@@ -1,0 +1,123 @@
+"""``ModelClient``: the provider-agnostic factory for text clients."""
+
+from __future__ import annotations
+
+
+from typing import Any
+
+from ..errors import ConfigurationError, PluginUnavailableError
+from ..plugins import PluginManager, get_manager
+from ..records import TextProvider, load_object
+from .base import BaseModelClient
+from .resolve import ResolvedModel, default_model_string, resolve_model_string
+from .spec import AdHocModel, Model, ModelSpec
+
+__all__ = ["ModelClient", "build_client", "resolve"]
+
+ModelLike = str | Model | ModelSpec | ResolvedModel | None
+
+
+def resolve(model: ModelLike, *, manager: PluginManager | None = None) -> ResolvedModel:
+    """Resolve a model string, catalog member, spec (or ``None`` for the default model)."""
+    manager = manager or get_manager()
+    if model is None:
+        model = default_model_string(manager=manager)
+    if isinstance(model, ResolvedModel):
+        return model
+    if isinstance(model, str):
+        return resolve_model_string(model, manager=manager)
+    if isinstance(model, Model):
+        for record in manager.text_providers.values():
+            if record.models is type(model):
+                return ResolvedModel(record, model)
+        raise ConfigurationError(
+            f"No loaded provider has the catalog {type(model).__name__}; is its plugin installed "
+            "and allowed? See `aimu plugins`."
+        )
+    if isinstance(model, ModelSpec):
+        matches = {
+            (record.name, record.models(model.id))
+            for record in manager.text_providers.values()
+            if record.models is not None and model.id in record.models._value2member_map_
+        }
+        if len(matches) == 1:
+            ((name, member),) = matches
+            return ResolvedModel(manager.text_provider(name), member)
+        where = "several providers: " + ", ".join(sorted(n for n, _ in matches)) if matches else "no catalog"
+        raise ConfigurationError(
+            f"ModelSpec {model.id!r} is in {where}; pass a model string 'provider:{model.id}'"
+        )
+    if isinstance(model, AdHocModel):
+        raise ConfigurationError("Pass an ad-hoc model as a string: 'provider:model_id;flags'")
+    raise ConfigurationError(f"Cannot use {model!r} as a model: pass a string, Model or ModelSpec")
+
+
+def build_client(resolved: ResolvedModel, *, asynchronous: bool = False, **options: Any) -> Any:
+    """Import the provider's client class (sync or async) and build it."""
+    record = resolved.provider
+    path = record.async_client if asynchronous else record.client
+    if path is None:
+        from ..aio.threaded import ThreadedAsyncClient
+
+        return ThreadedAsyncClient(build_client(resolved, **options))
+    cls = _load_client(record, path)
+    if resolved.base_url is not None:
+        options["base_url"] = resolved.base_url
+    return cls(resolved.model, **options)
+
+
+def _load_client(record: TextProvider, path: str) -> type:
+    try:
+        return load_object(path)  # type: ignore[no-any-return]
+    except ImportError as exc:
+        raise PluginUnavailableError(
+            f"Provider {record.name!r} cannot load its client {path}: {exc}. Reinstall its "
+            f"plugin with its dependencies (pip install --force-reinstall <plugin>)."
+        ) from exc
+
+
+class ModelClient:
+    """A client for any model, dispatched to the provider that serves it.
+
+    ``ModelClient("openai:gpt-4o")``, ``ModelClient(OllamaModel.QWEN3_8B)``,
+    ``ModelClient(spec)`` or ``ModelClient()`` for the default model. Provider
+    options (``base_url``, ``api_key``, ``timeout``, ``model_path`` ...) are
+    passed to the provider's client. Every attribute and method is the
+    provider client's; ``.client`` is the provider client itself.
+    """
+
+    def __init__(
+        self,
+        model: ModelLike = None,
+        *,
+        system_message: str | None = None,
+        manager: PluginManager | None = None,
+        **options: Any,
+    ) -> None:
+        resolved = resolve(model, manager=manager)
+        client = build_client(resolved, system_message=system_message, **options)
+        object.__setattr__(self, "client", client)
+        object.__setattr__(self, "resolved", resolved)
+
+    client: BaseModelClient
+    resolved: ResolvedModel
+
+    def chat(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.chat(*args, **kwargs)
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.generate(*args, **kwargs)
+
+    def reset(self, *args: Any, **kwargs: Any) -> None:
+        self.client.reset(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.client, name, value)
+
+    def __repr__(self) -> str:
+        return f"ModelClient({self.resolved.model_string!r}, messages={len(self.client.messages)})"
+
+

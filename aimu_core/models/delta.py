@@ -1,0 +1,80 @@
+"""What a provider's ``_chat``/``_generate`` yields: :class:`Delta` pieces of one model turn.
+
+A provider turns its SDK's response (streamed or not) into ``Delta`` objects;
+the base client does everything else: ``<think>`` splitting, tool-call
+accumulation, history, the tool loop and ``StreamChunk`` output. A
+non-streamed reply is simply one ``Delta`` with everything in it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Delta", "ToolCallAccumulator", "ToolCallDelta"]
+
+
+@dataclass
+class ToolCallDelta:
+    """A piece of one tool call. Pieces with the same ``index`` belong to one call.
+
+    ``arguments`` is a piece of JSON text (concatenated across pieces) or a
+    complete ``dict`` (as non-streaming SDKs give it).
+    """
+
+    index: int = 0
+    id: str | None = None
+    name: str | None = None
+    arguments: str | dict[str, Any] | None = None
+
+
+@dataclass
+class Delta:
+    """A piece of a model turn: answer text, reasoning, tool-call pieces, usage, finish reason.
+
+    ``text`` may contain ``<think>`` tags; the base client splits them out for
+    thinking models. Providers with a separate reasoning channel put it in
+    ``thinking``.
+    """
+
+    text: str = ""
+    thinking: str = ""
+    tool_calls: list[ToolCallDelta] = field(default_factory=list)
+    usage: dict[str, int] | None = None
+    finish_reason: str | None = None
+
+
+class ToolCallAccumulator:
+    """Merge streamed :class:`ToolCallDelta` pieces into complete OpenAI-format tool calls."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, piece: ToolCallDelta) -> None:
+        call = self._calls.setdefault(piece.index, {"id": None, "name": "", "arguments": ""})
+        if piece.id:
+            call["id"] = piece.id
+        if piece.name:
+            # Most APIs send the name once; a few repeat it in every piece.
+            if not call["name"].endswith(piece.name):
+                call["name"] += piece.name
+        if isinstance(piece.arguments, dict):
+            call["arguments"] = json.dumps(piece.arguments)
+        elif piece.arguments:
+            call["arguments"] += piece.arguments
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    def result(self) -> list[dict[str, Any]]:
+        """The complete calls, in index order, as the OpenAI ``tool_calls`` field holds them."""
+        return [
+            {
+                "id": call["id"] or f"call_{uuid.uuid4().hex[:12]}",
+                "type": "function",
+                "function": {"name": call["name"], "arguments": call["arguments"] or "{}"},
+            }
+            for _, call in sorted(self._calls.items())
+        ]

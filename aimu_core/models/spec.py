@@ -1,0 +1,133 @@
+"""Model definitions: :class:`ModelSpec`, the :class:`Model` enum base and :class:`AdHocModel`.
+
+A provider plugin lists the models it knows as a ``Model`` subclass::
+
+    class AnthropicModel(Model):
+        CLAUDE_SONNET_4_6 = ModelSpec("claude-sonnet-4-6", tools=True, thinking=True, vision=True)
+
+Each member's ``.value`` is the provider's model id, ``.spec`` the full spec.
+A model the catalog does not list (a local GGUF file, a model on a user's own
+server) is an :class:`AdHocModel`, built from the ``;flags`` of a model string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, EnumMeta
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["AdHocModel", "CAPABILITIES", "Model", "ModelSpec"]
+
+#: The capability flags a model string may carry after ``;``.
+CAPABILITIES = ("tools", "thinking", "vision")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    """A model id, its capabilities, and generation kwargs the model card recommends.
+
+    Equality and hashing use ``id`` only, so a spec carrying a kwargs dict can
+    still be an enum value and a dict key.
+    """
+
+    id: str
+    tools: bool = False
+    thinking: bool = False
+    vision: bool = False
+    generation_kwargs: Any = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError("ModelSpec.id must be a non-empty string")
+        # Read-only, so a shared spec cannot be changed through one client.
+        object.__setattr__(self, "generation_kwargs", MappingProxyType(dict(self.generation_kwargs)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModelSpec) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+class _ModelMeta(EnumMeta):
+    """Adds the class-level ``TOOL_MODELS``/``THINKING_MODELS``/``VISION_MODELS`` lists."""
+
+    def __new__(mcls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        cls = super().__new__(mcls, name, bases, namespace, **kwargs)
+        # Two members with one id would silently become aliases of each other.
+        aliases = [n for n, member in cls.__members__.items() if member.name != n]
+        if aliases:
+            raise ValueError(f"{name}: members {aliases} repeat the id of another member")
+        return cls
+
+    @property
+    def TOOL_MODELS(cls) -> list[Model]:  # noqa: N802 - public constant-style name
+        return [m for m in cls if m.spec.tools]  # type: ignore[attr-defined]
+
+    @property
+    def THINKING_MODELS(cls) -> list[Model]:  # noqa: N802
+        return [m for m in cls if m.spec.thinking]  # type: ignore[attr-defined]
+
+    @property
+    def VISION_MODELS(cls) -> list[Model]:  # noqa: N802
+        return [m for m in cls if m.spec.vision]  # type: ignore[attr-defined]
+
+
+class Model(Enum, metaclass=_ModelMeta):
+    """Base of every provider's model catalog. Members are :class:`ModelSpec` values."""
+
+    def __new__(cls, spec: ModelSpec) -> Model:
+        if not isinstance(spec, ModelSpec):
+            raise TypeError(f"{cls.__name__} members must be ModelSpec values, got {spec!r}")
+        member = object.__new__(cls)
+        member._value_ = spec.id
+        member._spec = spec  # type: ignore[attr-defined]
+        return member
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self._spec  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def supports_tools(self) -> bool:
+        return self.spec.tools
+
+    @property
+    def supports_thinking(self) -> bool:
+        return self.spec.thinking
+
+    @property
+    def supports_vision(self) -> bool:
+        return self.spec.vision
+
+
+@dataclass(frozen=True)
+class AdHocModel:
+    """A model outside any catalog, with the capabilities its model string declared.
+
+    It quacks like a :class:`Model` member (``value``, ``name``, ``spec``,
+    ``supports_*``) so clients need not tell the two apart.
+    """
+
+    spec: ModelSpec
+
+    @property
+    def value(self) -> str:
+        return self.spec.id
+
+    @property
+    def name(self) -> str:
+        return self.spec.id
+
+    @property
+    def supports_tools(self) -> bool:
+        return self.spec.tools
+
+    @property
+    def supports_thinking(self) -> bool:
+        return self.spec.thinking
+
+    @property
+    def supports_vision(self) -> bool:
+        return self.spec.vision

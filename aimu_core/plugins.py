@@ -1,0 +1,346 @@
+"""Plugin discovery, isolation and the registry of what plugins contribute.
+
+Plugins are found through the ``aimu`` entry-point group (read from
+distribution metadata, so a blocked plugin is never imported), filtered by the
+:class:`~aimu_core.policy.Policy`, registered with a pluggy
+``PluginManager`` and asked for their records through the hooks in
+:mod:`aimu_core.hookspecs`.
+
+Nothing happens at ``import aimu_core``: the process-wide manager is built the
+first time a model string is resolved or plugins are listed, and kept until
+:func:`refresh`. Tests build their own :class:`PluginManager`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginConflictError, PluginUnavailableError, UnknownProviderError
+from .policy import Policy, normalize_name
+from .records import ImageProvider, MemoryBackend, RunnerRecord, TextProvider, ToolRecord
+
+__all__ = [
+    "PLUGIN_API_VERSION",
+    "PluginInfo",
+    "PluginManager",
+    "get_manager",
+    "refresh",
+    "register",
+    "unregister",
+]
+
+#: The plugin API this aimu-core speaks. A plugin module may declare the version
+#: it was written for as ``AIMU_PLUGIN_API = 1``; a different number fails it.
+PLUGIN_API_VERSION = 1
+
+Status = Literal["loaded", "blocked", "failed"]
+
+# hook name -> (record type, kind used in PluginInfo.contributes)
+_HOOKS: dict[str, tuple[type, str]] = {
+    "aimu_text_providers": (TextProvider, "text_providers"),
+    "aimu_image_providers": (ImageProvider, "image_providers"),
+    "aimu_runners": (RunnerRecord, "runners"),
+    "aimu_tools": (ToolRecord, "tools"),
+    "aimu_memory_backends": (MemoryBackend, "memory_backends"),
+}
+
+# Install hints for prefixes of first-party plugins. Used only to word an error
+# message: the providers themselves come from the plugins like any other.
+_FIRST_PARTY = {
+    "llamacpp": "aimu-llamacpp",
+    "hf": "aimu-hf",
+    "openai": "aimu-openai",
+    "gemini": "aimu-openai",
+    "lmstudio": "aimu-openai",
+    "vllm": "aimu-openai",
+    "llamaserver": "aimu-openai",
+    "openai-compat": "aimu-openai",
+    "ollama": "aimu-ollama",
+    "anthropic": "aimu-anthropic",
+}
+
+
+@dataclass
+class PluginInfo:
+    """What discovery learned about one plugin; one row of ``aimu plugins``."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    entry_point: str | None
+    status: Status = "loaded"
+    reason: str = ""
+    hooks: list[str] = field(default_factory=list)
+    contributes: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    import_seconds: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.distribution and normalize_name(self.distribution) != normalize_name(self.name):
+            return f"{self.name} ({self.distribution} {self.version})"
+        return f"{self.name} ({self.version})" if self.version else self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "entry_point": self.entry_point,
+            "status": self.status,
+            "reason": self.reason,
+            "hooks": self.hooks,
+            "contributes": self.contributes,
+            "warnings": self.warnings,
+            "import_seconds": round(self.import_seconds, 6),
+        }
+
+
+class _Invalid(Exception):
+    """A plugin broke the contract; the message says how."""
+
+
+class PluginManager:
+    """Discovers plugins, applies the policy and holds the registry of contributions.
+
+    Args:
+        plugins: objects registered in code (modules or instances with
+            ``@hookimpl`` functions). They load whatever the policy says: the
+            application chose them explicitly.
+        policy: the loading policy; read from the environment when omitted.
+        environ: the environment to read the policy from (defaults to ``os.environ``).
+        builtin: register core's built-in plugin (runners and tools).
+    """
+
+    def __init__(
+        self,
+        plugins: Iterable[object] = (),
+        *,
+        policy: Policy | None = None,
+        environ: Mapping[str, str] | None = None,
+        builtin: bool = True,
+    ) -> None:
+        self.policy = policy if policy is not None else Policy.from_env(environ)
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self.plugins: list[PluginInfo] = []
+        self.text_providers: dict[str, TextProvider] = {}
+        self.image_providers: dict[str, ImageProvider] = {}
+        self.runners: dict[str, RunnerRecord] = {}
+        self.tools: dict[str, ToolRecord] = {}
+        self.memory_backends: dict[str, MemoryBackend] = {}
+        self.conflicts: dict[tuple[str, str], list[str]] = {}
+        self._owner: dict[tuple[str, str], PluginInfo] = {}
+
+        if builtin:
+            from . import _builtin
+
+            self._add(_builtin, PluginInfo("aimu-core", "aimu-core", _core_version(), None))
+        if self.policy.autoload:
+            self._discover_entry_points()
+        for obj in plugins:
+            self._add_explicit(obj)
+
+    # -- discovery ---------------------------------------------------------------
+
+    def _discover_entry_points(self) -> None:
+        import importlib_metadata
+
+        for ep in importlib_metadata.entry_points(group=hookspecs.PROJECT_NAME):
+            dist = ep.dist
+            info = PluginInfo(
+                name=ep.name,
+                distribution=dist.name if dist else None,
+                version=dist.version if dist else None,
+                entry_point=ep.value,
+            )
+            rule = self.policy.blocked_by([ep.name, info.distribution or ""], info.version)
+            if rule:
+                info.status, info.reason = "blocked", f"blocked by policy: {rule}"
+                self.plugins.append(info)
+                continue
+            started = time.perf_counter()
+            try:
+                obj = ep.load()
+            except Exception as exc:  # any import-time failure isolates the plugin
+                info.import_seconds = time.perf_counter() - started
+                self._fail(info, f"import failed: {type(exc).__name__}: {exc}")
+                continue
+            info.import_seconds = time.perf_counter() - started
+            self._add(obj, info)
+
+    def _add_explicit(self, obj: object) -> None:
+        name = getattr(obj, "__name__", None) or type(obj).__name__
+        self._add(obj, PluginInfo(name=name, distribution=None, version=None, entry_point=None))
+
+    def _add(self, obj: object, info: PluginInfo) -> None:
+        try:
+            self._check_api_version(obj)
+            self._pm.register(obj, name=f"{info.name}#{len(self.plugins)}")
+        except (_Invalid, ValueError, pluggy.PluginValidationError) as exc:
+            self._fail(info, str(exc))
+            return
+        callers = self._pm.get_hookcallers(obj) or []
+        info.hooks = sorted(c.name for c in callers if c.has_spec())
+        info.warnings = [
+            f"implements {c.name!r}, which is not an aimu hook (typo?)"
+            for c in callers
+            if not c.has_spec()
+        ]
+        try:
+            collected = {hook: self._call(obj, hook) for hook in info.hooks}
+        except _Invalid as exc:
+            self._pm.unregister(obj)
+            self._fail(info, str(exc))
+            return
+        for hook, records in collected.items():
+            self._index(hook, records, info)
+        self.plugins.append(info)
+
+    def _fail(self, info: PluginInfo, reason: str) -> None:
+        info.status, info.reason = "failed", reason
+        self.plugins.append(info)
+
+    @staticmethod
+    def _check_api_version(obj: object) -> None:
+        declared = getattr(obj, "AIMU_PLUGIN_API", None)
+        if declared is not None and declared != PLUGIN_API_VERSION:
+            raise _Invalid(
+                f"written for aimu plugin API {declared!r}, but this aimu-core speaks "
+                f"{PLUGIN_API_VERSION}: install a version of the plugin made for this aimu-core"
+            )
+
+    def _call(self, obj: object, hook: str) -> list[Any]:
+        record_type, _ = _HOOKS[hook]
+        impl = next(i for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is obj)
+        try:
+            result = impl.function()
+        except Exception as exc:
+            raise _Invalid(f"hook {hook} raised {type(exc).__name__}: {exc}") from exc
+        if not isinstance(result, (list, tuple)):
+            raise _Invalid(f"hook {hook} returned {type(result).__name__}, expected a list")
+        for item in result:
+            if not isinstance(item, record_type):
+                raise _Invalid(
+                    f"hook {hook} returned {item!r}; expected {record_type.__name__} records"
+                )
+        return list(result)
+
+    def _index(self, hook: str, records: list[Any], info: PluginInfo) -> None:
+        _, kind = _HOOKS[hook]
+        table: dict[str, Any] = getattr(self, kind)
+        for record in records:
+            keys = getattr(record, "prefixes", (record.name,))
+            info.contributes.setdefault(kind, []).append(record.name)
+            for key in keys:
+                slot = (kind, key)
+                if slot in self.conflicts:
+                    self.conflicts[slot].append(info.label)
+                elif key in table:
+                    self.conflicts[slot] = [self._owner[slot].label, info.label]
+                    del table[key]
+                else:
+                    table[key] = record
+                    self._owner[slot] = info
+
+    # -- lookups -------------------------------------------------------------------
+
+    def owner(self, kind: str, key: str) -> PluginInfo | None:
+        """The plugin that contributed ``key`` to ``kind`` (e.g. ``"text_providers"``)."""
+        return self._owner.get((kind, key))
+
+    def text_provider(self, prefix: str) -> TextProvider:
+        """Return the text provider for a model-string prefix, or raise a helpful error."""
+        return self._lookup("text_providers", prefix)  # type: ignore[no-any-return]
+
+    def image_provider(self, prefix: str) -> ImageProvider:
+        """Return the image provider for a model-string prefix, or raise a helpful error."""
+        return self._lookup("image_providers", prefix)  # type: ignore[no-any-return]
+
+    def _lookup(self, kind: str, key: str) -> Any:
+        table: dict[str, Any] = getattr(self, kind)
+        if key in table:
+            return table[key]
+        noun = "provider" if kind.endswith("providers") else kind.rstrip("s").replace("_", " ")
+        if (kind, key) in self.conflicts:
+            claimants = " and ".join(self.conflicts[(kind, key)])
+            raise PluginConflictError(
+                f"{noun} {key!r} is claimed by {claimants}. Uninstall one, or block one "
+                "with AIMU_DISABLE_PLUGINS=<name>."
+            )
+        hint = _FIRST_PARTY.get(key)
+        for info in self.plugins:
+            if info.status != "loaded" and _may_provide(info, key, hint):
+                raise PluginUnavailableError(
+                    f"{noun} {key!r} comes from plugin {info.label}, which is {info.status}: "
+                    f"{info.reason}"
+                )
+        known = sorted(table)
+        message = f"Unknown {noun} {key!r}. Installed: {', '.join(known) or 'none'}."
+        close = difflib.get_close_matches(key, known, n=3)
+        if close:
+            message += f" Did you mean {', '.join(map(repr, close))}?"
+        if hint:
+            message += f" Install it with: pip install {hint}"
+        unavailable = [f"{p.label} ({p.status})" for p in self.plugins if p.status != "loaded"]
+        if unavailable:
+            message += f" Not loaded: {', '.join(unavailable)}; see `aimu plugins`."
+        raise UnknownProviderError(message)
+
+
+def _may_provide(info: PluginInfo, key: str, first_party_dist: str | None) -> bool:
+    names = {normalize_name(info.name), normalize_name(info.distribution or "")}
+    return bool(
+        names & {normalize_name(key), f"aimu-{normalize_name(key)}"}
+        or (first_party_dist and normalize_name(first_party_dist) in names)
+    )
+
+
+def _core_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# -- the process-wide manager ----------------------------------------------------------
+
+_explicit: list[object] = []
+_manager: PluginManager | None = None
+
+
+def get_manager() -> PluginManager:
+    """The process-wide manager, built on first use from the environment."""
+    global _manager
+    if _manager is None:
+        _manager = PluginManager(_explicit)
+    return _manager
+
+
+def refresh() -> PluginManager:
+    """Forget the registry and rebuild it (re-reads the environment and entry points)."""
+    global _manager
+    _manager = None
+    return get_manager()
+
+
+def register(plugin: object) -> None:
+    """Register a plugin object in code. It loads even with ``AIMU_PLUGIN_AUTOLOAD=0``."""
+    if plugin not in _explicit:
+        _explicit.append(plugin)
+    if _manager is not None:
+        refresh()
+
+
+def unregister(plugin: object) -> None:
+    """Undo :func:`register`."""
+    if plugin in _explicit:
+        _explicit.remove(plugin)
+        if _manager is not None:
+            refresh()

@@ -1,0 +1,306 @@
+"""The provider conformance kit: one test class every text provider must pass.
+
+Subclass :class:`ProviderConformance` in your plugin's tests and say how to
+reach your provider::
+
+    from aimu_core.testing.conformance import ProviderConformance
+
+    class TestMyProvider(ProviderConformance):
+        model = "myprov:my-model"
+
+        @pytest.fixture
+        def client_options(self, my_server):   # whatever your provider needs
+            return {"base_url": my_server.url, "api_key": "test"}
+
+        @pytest.fixture
+        def script(self, my_server):           # optional, see below
+            return my_server.script
+
+Two ways to run it:
+
+* **scripted** (cloud APIs behind a loopback server): the ``script`` fixture
+  returns a callable taking a list of :class:`~aimu_core.testing.Turn`; your
+  server must answer the next requests with those turns in your provider's
+  wire format (``Turn.fail`` as the matching HTTP error or a cut stream). Every
+  test then checks exact text, thinking, tool calls and error translation.
+* **live** (a real local model): leave ``script`` returning ``None``. Tests
+  check the contract's shape rather than exact text; the failure test
+  overflows the context window instead of scripting an error.
+
+Capability-gated tests (thinking, vision, tools) are skipped only when the
+model lacks the capability. The async client is held to the same contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pytest
+
+import aimu_core
+from aimu_core.errors import AimuError, ConfigurationError, ContextLengthError, ProviderError
+from aimu_core.models import Phase, StreamChunk
+from aimu_core.tools import tool
+
+from .scripted import Turn
+
+__all__ = ["ProviderConformance", "TINY_PNG"]
+
+#: A 1x1 PNG for vision tests.
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+Script = Callable[[list[Turn]], None] | None
+
+
+@tool
+def secret_number(name: str) -> int:
+    """Look up the secret number stored under a name.
+
+    Args:
+        name: the name to look up.
+    """
+    return {"alpha": 42}.get(name, 0)
+
+
+def _assert_openai_format(messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        assert message["role"] in {"system", "user", "assistant", "tool"}, message
+        content = message.get("content")
+        assert isinstance(content, (str, list)), message
+        if isinstance(content, list):
+            for part in content:
+                assert part["type"] in {"text", "image_url"}, part
+
+
+class ProviderConformance:
+    """Subclass me; set ``model`` and override the fixtures your provider needs."""
+
+    #: The model string under test.
+    model: ClassVar[str]
+    #: Generation kwargs for every call; keep replies short on live models.
+    generate_kwargs: ClassVar[dict[str, Any]] = {"max_tokens": 16}
+
+    @pytest.fixture
+    def client_options(self) -> dict[str, Any]:
+        """Options for the provider's client (``base_url``, ``api_key``, ...)."""
+        return {}
+
+    @pytest.fixture
+    def script(self) -> Script:
+        """Return a callable that scripts the next model turns, or ``None`` for a live model."""
+        return None
+
+    @pytest.fixture
+    def make_client(self, client_options: dict[str, Any]) -> Callable[..., Any]:
+        def make(**extra: Any) -> Any:
+            return aimu_core.client(self.model, **{**client_options, **extra})
+
+        return make
+
+    @pytest.fixture
+    def make_async_client(self, client_options: dict[str, Any]) -> Callable[..., Any]:
+        from aimu_core import aio
+
+        def make(**extra: Any) -> Any:
+            return aio.client(self.model, **{**client_options, **extra})
+
+        return make
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _chat(self, client: Any, text: str, **kwargs: Any) -> Any:
+        return client.chat(text, generate_kwargs=self.generate_kwargs, **kwargs)
+
+    # -- plain chat and generate -------------------------------------------------------
+
+    def test_chat_returns_text_and_grows_history(self, make_client: Any, script: Script) -> None:
+        if script:
+            script([Turn("Hello from the model.")])
+        client = make_client(system_message="You are terse.")
+        answer = self._chat(client, "Say hello.")
+        assert isinstance(answer, str)
+        if script:
+            assert answer == "Hello from the model."
+        assert [m["role"] for m in client.messages] == ["system", "user", "assistant"]
+        assert client.messages[0]["content"] == "You are terse."
+        assert client.messages[1]["content"] == "Say hello."
+        assert client.messages[2]["content"] == answer
+        _assert_openai_format(client.messages)
+
+    def test_generate_is_stateless(self, make_client: Any, script: Script) -> None:
+        if script:
+            script([Turn("a completion")])
+        client = make_client()
+        text = client.generate("Once upon a time", generate_kwargs=self.generate_kwargs)
+        assert isinstance(text, str)
+        if script:
+            assert text == "a completion"
+        assert client.messages == []
+
+    def test_stream_yields_stream_chunks(self, make_client: Any, script: Script) -> None:
+        if script:
+            script([Turn("one two three four five")])
+        client = make_client()
+        chunks = list(self._chat(client, "Count to five.", stream=True))
+        assert chunks and all(isinstance(c, StreamChunk) for c in chunks)
+        assert all(isinstance(c.phase, Phase) for c in chunks)
+        assert chunks[-1].phase is Phase.DONE
+        assert [c for c in chunks if c.phase is Phase.DONE] == chunks[-1:]
+        streamed = "".join(c.content for c in chunks if c.phase is Phase.GENERATING)
+        assert streamed == chunks[-1].content["text"] == client.messages[-1]["content"]
+        if script:
+            assert streamed == "one two three four five"
+            assert len([c for c in chunks if c.phase is Phase.GENERATING]) > 1
+
+    def test_include_filters_phases(self, make_client: Any, script: Script) -> None:
+        if script:
+            script([Turn("filtered text")])
+        client = make_client()
+        chunks = list(self._chat(client, "Hi", stream=True, include=["generating"]))
+        assert {c.phase for c in chunks} <= {Phase.GENERATING}
+        with pytest.raises(ConfigurationError, match="unknown phase"):
+            self._chat(client, "Hi", stream=True, include=["bogus"])
+        assert len(client.messages) == 2  # the rejected call added nothing
+
+    def test_bad_generate_kwarg_is_rejected(self, make_client: Any) -> None:
+        client = make_client()
+        with pytest.raises(ConfigurationError, match="not_a_kwarg"):
+            client.chat("Hi", generate_kwargs={"not_a_kwarg": 1})
+        assert client.messages == []
+
+    # -- history integrity ---------------------------------------------------------------
+
+    def test_failed_call_leaves_history_unchanged(self, make_client: Any, script: Script) -> None:
+        if script:
+            script([Turn("first answer"), Turn(fail="server_error")])
+        client = make_client(system_message="sys")
+        self._chat(client, "first")
+        before = [dict(m) for m in client.messages]
+        if script:
+            with pytest.raises(ProviderError):
+                self._chat(client, "second")
+        else:
+            with pytest.raises((ContextLengthError, ProviderError)):
+                self._chat(client, "word " * 200_000)
+        assert client.messages == before
+
+    def test_stream_cut_leaves_history_unchanged(self, make_client: Any, script: Script) -> None:
+        if not script:
+            pytest.skip("needs a scripted server to cut a stream")
+        script([Turn("partial text that never", fail="stream_cut")])
+        client = make_client()
+        with pytest.raises(AimuError):
+            list(self._chat(client, "go", stream=True))
+        assert client.messages == []
+
+    def test_reset_and_system_message(self, make_client: Any, script: Script) -> None:
+        if script:
+            script([Turn("a"), Turn("b")])
+        client = make_client(system_message="first system")
+        self._chat(client, "hello")
+        client.system_message = "second system"
+        assert client.messages[0] == {"role": "system", "content": "second system"}
+        client.reset()
+        assert client.messages == [{"role": "system", "content": "second system"}]
+        client.reset(system_message="third")
+        assert client.messages == [{"role": "system", "content": "third"}]
+        client.reset(system_message=None)
+        assert client.messages == [] and client.system_message is None
+        self._chat(client, "again")
+        assert [m["role"] for m in client.messages] == ["user", "assistant"]
+
+    # -- capabilities ------------------------------------------------------------------
+
+    def test_thinking(self, make_client: Any, script: Script) -> None:
+        client = make_client()
+        if not client.model.supports_thinking:
+            pytest.skip(f"{self.model} is not a thinking model")
+        if script:
+            script([Turn("The answer is 4.", thinking="2 plus 2 is 4")])
+        chunks = list(self._chat(client, "What is 2+2?", stream=True))
+        thinking = "".join(c.content for c in chunks if c.phase is Phase.THINKING)
+        answer = client.messages[-1]["content"]
+        assert client.last_thinking == thinking
+        assert "<think>" not in answer and "</think>" not in answer
+        if script:
+            assert thinking == "2 plus 2 is 4"
+            assert answer == "The answer is 4."
+            assert client.messages[-1]["thinking"] == "2 plus 2 is 4"
+            # reasoning is kept for the user but never sent back to the model
+            script([Turn("ok")])
+            self._chat(client, "next")
+            assert client.messages[1]["thinking"] == "2 plus 2 is 4"
+
+    def test_images(self, make_client: Any, script: Script) -> None:
+        client = make_client()
+        if not client.model.supports_vision:
+            with pytest.raises(ConfigurationError, match="images"):
+                client.chat("What is this?", images=[TINY_PNG])
+            assert client.messages == []
+            return
+        if script:
+            script([Turn("A single pixel.")])
+        answer = self._chat(client, "What is this?", images=[TINY_PNG])
+        assert isinstance(answer, str)
+        parts = client.messages[0]["content"]
+        assert parts[0] == {"type": "text", "text": "What is this?"}
+        assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+    def test_tool_round_trip(self, make_client: Any, script: Script) -> None:
+        client = make_client()
+        if not client.model.supports_tools:
+            pytest.skip(f"{self.model} does not support tools")
+        if not script:
+            pytest.skip("a live model's tool use is not deterministic; run with a script")
+        script([Turn(tool_calls=[("secret_number", {"name": "alpha"})]), Turn("It is 42.")])
+        client.tools = [secret_number]
+        chunks = list(self._chat(client, "What is alpha's secret number?", stream=True))
+        calls = [c.content for c in chunks if c.phase is Phase.TOOL_CALLING]
+        assert calls == [{"name": "secret_number", "arguments": {"name": "alpha"}, "response": "42"}]
+        roles = [m["role"] for m in client.messages]
+        assert roles == ["user", "assistant", "tool", "assistant"]
+        call = client.messages[1]["tool_calls"][0]
+        assert call["function"]["name"] == "secret_number"
+        assert client.messages[2]["tool_call_id"] == call["id"]
+        assert client.messages[2]["content"] == "42"
+        assert client.messages[3]["content"] == "It is 42."
+        _assert_openai_format(client.messages)
+
+    def test_tool_calls_kept_but_not_run_without_use_tools(self, make_client: Any, script: Script) -> None:
+        client = make_client()
+        if not client.model.supports_tools or not script:
+            pytest.skip("needs a scripted tool model")
+        script([Turn(tool_calls=[("secret_number", {"name": "alpha"})])])
+        client.tools = [secret_number]
+        self._chat(client, "alpha?", use_tools=False)
+        assert [m["role"] for m in client.messages] == ["user", "assistant"]
+        assert client.messages[1]["tool_calls"][0]["function"]["name"] == "secret_number"
+
+    # -- async parity -----------------------------------------------------------------
+
+    def test_async_parity(self, make_async_client: Any, script: Script) -> None:
+        async def run() -> None:
+            if script:
+                script([Turn("async answer"), Turn("streamed async answer")])
+            client = make_async_client(system_message="sys")
+            answer = await client.chat("Hi", generate_kwargs=self.generate_kwargs)
+            assert isinstance(answer, str)
+            if script:
+                assert answer == "async answer"
+            stream = await client.chat("More", generate_kwargs=self.generate_kwargs, stream=True)
+            chunks = [c async for c in stream]
+            assert chunks[-1].phase is Phase.DONE
+            text = "".join(c.content for c in chunks if c.phase is Phase.GENERATING)
+            assert text == client.messages[-1]["content"]
+            if script:
+                assert text == "streamed async answer"
+            assert [m["role"] for m in client.messages] == [
+                "system", "user", "assistant", "user", "assistant"
+            ]
+
+        asyncio.run(run())

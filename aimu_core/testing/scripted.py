@@ -1,0 +1,179 @@
+"""A scripted model client: replies, tool calls, thinking and failures set turn by turn.
+
+Each request the client makes to its "model" consumes one :class:`Turn` of
+its script; with the script used up it echoes the last user message. It is a
+real provider, registered through the ``aimu_text_providers`` hook like any
+other, so tests of runners and apps exercise the whole client stack::
+
+    client = aimu_core.client("scripted:scripted", script=[
+        Turn(tool_calls=[("get_weather", {"city": "Paris"})]),
+        Turn("It is sunny in Paris."),
+    ])
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..aio.base import AsyncBaseModelClient
+from ..errors import (
+    AuthenticationError,
+    ContextLengthError,
+    ProviderError,
+    RateLimitError,
+    StreamInterruptedError,
+)
+from ..models.base import BaseModelClient
+from ..models.delta import Delta, ToolCallDelta
+from ..models.generate_kwargs import PORTABLE_KWARGS
+from ..models.spec import AdHocModel, Model
+from ._plugin import ScriptedModel
+
+__all__ = ["FAILURES", "Script", "ScriptedAsyncClient", "ScriptedClient", "ScriptedModel", "Turn"]
+
+#: Failure kinds a :class:`Turn` can script, and the error each becomes.
+FAILURES: dict[str, type[ProviderError]] = {
+    "server_error": ProviderError,
+    "rate_limit": RateLimitError,
+    "authentication": AuthenticationError,
+    "context_length": ContextLengthError,
+    "stream_cut": StreamInterruptedError,
+}
+
+
+@dataclass
+class Turn:
+    """One scripted model turn.
+
+    Attributes:
+        text: the answer.
+        thinking: reasoning, sent on a separate channel (or inside ``<think>``
+            tags in the text when ``think_tags``).
+        tool_calls: ``(name, arguments)`` pairs the model calls.
+        fail: one of :data:`FAILURES`: the request fails that way. With
+            ``"stream_cut"`` the text is sent first, then the stream breaks.
+    """
+
+    text: str = ""
+    thinking: str = ""
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fail: str | None = None
+    think_tags: bool = False
+
+    def __post_init__(self) -> None:
+        if self.fail is not None and self.fail not in FAILURES:
+            raise ValueError(f"Turn.fail must be one of {sorted(FAILURES)}, got {self.fail!r}")
+
+
+class Script:
+    """The turns left to play and the requests seen, shared by the sync and async clients."""
+
+    def __init__(self, turns: Iterable[Turn | str]) -> None:
+        self.turns = deque(t if isinstance(t, Turn) else Turn(t) for t in turns)
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, *turns: Turn | str) -> None:
+        with self._lock:
+            self.turns.extend(t if isinstance(t, Turn) else Turn(t) for t in turns)
+
+    def play(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], kwargs: dict[str, Any], stream: bool
+    ) -> Iterator[Delta]:
+        with self._lock:
+            self.requests.append(
+                {"messages": copy.deepcopy(messages), "tools": tools, "kwargs": kwargs, "stream": stream}
+            )
+            turn = self.turns.popleft() if self.turns else Turn(_echo(messages))
+        if turn.fail and turn.fail != "stream_cut":
+            raise FAILURES[turn.fail](f"scripted {turn.fail}", provider="scripted")
+        text = f"<think>{turn.thinking}</think>{turn.text}" if turn.think_tags else turn.text
+        thinking = "" if turn.think_tags else turn.thinking
+        calls = [ToolCallDelta(index=i, id=f"call_{i}", name=n, arguments=a) for i, (n, a) in enumerate(turn.tool_calls)]
+        usage = {"prompt_tokens": sum(len(str(m.get("content", ""))) for m in messages), "completion_tokens": len(text)}
+        if not stream:
+            if turn.fail == "stream_cut":
+                raise StreamInterruptedError("scripted stream_cut", provider="scripted")
+            yield Delta(text=text, thinking=thinking, tool_calls=calls, usage=usage, finish_reason="stop")
+            return
+        for piece in _pieces(thinking):
+            yield Delta(thinking=piece)
+        for piece in _pieces(text):
+            yield Delta(text=piece)
+        if turn.fail == "stream_cut":
+            raise StreamInterruptedError("scripted stream_cut", provider="scripted")
+        for call in calls:
+            yield Delta(tool_calls=[call])
+        yield Delta(usage=usage, finish_reason="tool_calls" if calls else "stop")
+
+
+def _pieces(text: str, size: int = 4) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _echo(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message["role"] == "user":
+            content = message["content"]
+            if isinstance(content, list):
+                content = " ".join(p.get("text", "") for p in content if p.get("type") == "text")
+            return str(content)
+    return ""
+
+
+class ScriptedClient(BaseModelClient):
+    """Sync scripted client. ``script`` is the list of turns; ``requests`` what it was sent."""
+
+    provider = "scripted"
+    GENERATE_KWARGS = {name: name for name in PORTABLE_KWARGS}
+
+    def __init__(
+        self,
+        model: Model | AdHocModel = ScriptedModel.SCRIPTED,
+        *,
+        script: Iterable[Turn | str] = (),
+        base_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model, **kwargs)
+        self.script = script if isinstance(script, Script) else Script(script)
+        self.base_url = base_url
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.script.requests
+
+    def _chat(self, messages, *, tools, generate_kwargs, stream):  # type: ignore[no-untyped-def]
+        return self.script.play(messages, tools, generate_kwargs, stream)
+
+
+class ScriptedAsyncClient(AsyncBaseModelClient):
+    """Async scripted client; same script semantics as :class:`ScriptedClient`."""
+
+    provider = "scripted"
+    GENERATE_KWARGS = ScriptedClient.GENERATE_KWARGS
+
+    def __init__(
+        self,
+        model: Model | AdHocModel = ScriptedModel.SCRIPTED,
+        *,
+        script: Iterable[Turn | str] = (),
+        base_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model, **kwargs)
+        self.script = script if isinstance(script, Script) else Script(script)
+        self.base_url = base_url
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.script.requests
+
+    async def _chat(self, messages, *, tools, generate_kwargs, stream):  # type: ignore[no-untyped-def]
+        for delta in self.script.play(messages, tools, generate_kwargs, stream):
+            yield delta
