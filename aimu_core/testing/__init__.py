@@ -1,20 +1,39 @@
 """Test kit: the scripted provider, a loopback HTTP server and the provider conformance kit.
 
-See ``docs/how-to/test-a-plugin.md``. The conformance kit lives in
-:mod:`aimu_core.testing.conformance` (it imports pytest).
+Names load on first use, so discovering the scripted provider's plugin
+(``aimu_core.testing._plugin``) stays cheap. The conformance kit lives in
+:mod:`aimu_core.testing.conformance` (it imports pytest). See
+``docs/how-to/test-a-plugin.md``.
 """
 
-from .loopback import LoopbackServer, Request, Response
-from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, ScriptedModel, Turn
+from __future__ import annotations
 
-__all__ = [
-    "FAILURES",
-    "LoopbackServer",
-    "Request",
-    "Response",
-    "Script",
-    "ScriptedAsyncClient",
-    "ScriptedClient",
-    "ScriptedModel",
-    "Turn",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "FAILURES": "scripted",
+    "Script": "scripted",
+    "ScriptedAsyncClient": "scripted",
+    "ScriptedClient": "scripted",
+    "ScriptedModel": "_plugin",
+    "Turn": "scripted",
+    "LoopbackServer": "loopback",
+    "Request": "loopback",
+    "Response": "loopback",
+}
+
+__all__ = sorted(_LAZY)
+
+if TYPE_CHECKING:
+    from ._plugin import ScriptedModel
+    from .loopback import LoopbackServer, Request, Response
+    from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, Turn
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'aimu_core.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,167 @@
+"""The ``aimu`` command: ``aimu chat``, ``aimu models``, ``aimu plugins``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import AimuError
+
+__all__ = ["main"]
+
+_DIM, _RESET = "\033[2m", "\033[0m"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except AimuError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aimu", description="Chat with language models through aimu-core and its plugins."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="chat with a model (a REPL when no prompt is given)")
+    chat.add_argument("prompt", nargs="?", help="the message; '-' reads it from stdin")
+    chat.add_argument("-m", "--model", help="model string, e.g. llamacpp:gemma-3-270m (default: "
+                      "AIMU_LANGUAGE_MODEL, then a locally available model)")
+    chat.add_argument("-s", "--system", help="system message")
+    chat.add_argument("--no-stream", action="store_true", help="print the reply when complete")
+    chat.add_argument("--max-tokens", type=int, help="limit the reply's length")
+    chat.set_defaults(func=_chat)
+
+    models = commands.add_parser("models", help="list every model of every loaded provider")
+    models.add_argument("--json", action="store_true", help="machine-readable output")
+    models.set_defaults(func=_models)
+
+    plugins = commands.add_parser("plugins", help="list discovered plugins and their status")
+    plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    plugins.set_defaults(func=_plugins)
+    return parser
+
+
+# -- chat ------------------------------------------------------------------------------
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from .models import ModelClient
+
+    client = ModelClient(args.model, system_message=args.system)
+    kwargs = {"max_tokens": args.max_tokens} if args.max_tokens else None
+    if args.prompt is not None:
+        prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+        _reply(client, prompt, kwargs, stream=not args.no_stream)
+        return 0
+    if sys.stdin.isatty():
+        print(f"Chatting with {client.resolved.model_string}. Ctrl-D or 'exit' to quit.", file=sys.stderr)
+    while True:
+        try:
+            line = input("> " if sys.stdin.isatty() else "")
+        except EOFError:
+            return 0
+        if line.strip() in {"exit", "quit"}:
+            return 0
+        if line.strip():
+            _reply(client, line, kwargs, stream=not args.no_stream)
+
+
+def _reply(client: Any, prompt: str, kwargs: dict[str, Any] | None, *, stream: bool) -> None:
+    if not stream:
+        print(client.chat(prompt, generate_kwargs=kwargs, use_tools=False))
+        return
+    dim = sys.stderr.isatty()
+    for chunk in client.chat(prompt, generate_kwargs=kwargs, use_tools=False, stream=True):
+        if chunk.phase == "thinking":
+            sys.stderr.write(f"{_DIM}{chunk.content}{_RESET}" if dim else chunk.content)
+            sys.stderr.flush()
+        elif chunk.phase == "generating":
+            sys.stdout.write(chunk.content)
+            sys.stdout.flush()
+    sys.stdout.write("\n")
+
+
+# -- models and plugins --------------------------------------------------------------------
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .plugins import get_manager
+
+    manager = get_manager()
+    rows = []
+    for prefix, record in sorted(manager.text_providers.items()):
+        if prefix != record.name:
+            continue  # an alias: listed under the provider's own name
+        owner = manager.owner("text_providers", prefix)
+        plugin = owner.label if owner else ""
+        members = list(record.models) if record.models else []
+        for member in members:
+            rows.append({
+                "model": f"{prefix}:{member.value}",
+                "provider": prefix,
+                "plugin": plugin,
+                "tools": member.supports_tools,
+                "thinking": member.supports_thinking,
+                "vision": member.supports_vision,
+            })
+        if record.open_catalog:
+            suffix = "<id>@<url>" if record.requires_base_url else "<id>"
+            rows.append({
+                "model": f"{prefix}:{suffix}", "provider": prefix, "plugin": plugin,
+                "tools": None, "thinking": None, "vision": None,
+            })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No models: no provider plugin is loaded. See `aimu plugins`.")
+        return 0
+    width = max(len(r["model"]) for r in rows)
+    for row in rows:
+        if row["tools"] is None:
+            caps = "any model id; capabilities from ;flags"
+        else:
+            caps = ", ".join(c for c in ("tools", "thinking", "vision") if row[c]) or "-"
+        print(f"{row['model']:<{width}}  {caps}")
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from .plugins import get_manager
+
+    infos = get_manager().plugins
+    if args.json:
+        print(json.dumps([info.to_dict() for info in infos], indent=2))
+        return 0
+    for info in infos:
+        version = f" {info.version}" if info.version else ""
+        where = f" [{info.entry_point}]" if info.entry_point else ""
+        print(f"{info.name} ({info.distribution or 'registered in code'}{version}){where}: {info.status}")
+        if info.reason:
+            print(f"    {info.reason}")
+        for kind, names in info.contributes.items():
+            print(f"    {kind.replace('_', ' ')}: {', '.join(names)}")
+        for warning in info.warnings:
+            print(f"    warning: {warning}")
+        if info.entry_point:
+            print(f"    import time: {info.import_seconds * 1000:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
