@@ -154,12 +154,9 @@ class PluginManager:
         import importlib_metadata
 
         for ep in importlib_metadata.entry_points(group=hookspecs.PROJECT_NAME):
-            dist = ep.dist
+            distribution, version = _name_and_version(ep.dist)
             info = PluginInfo(
-                name=ep.name,
-                distribution=dist.name if dist else None,
-                version=dist.version if dist else None,
-                entry_point=ep.value,
+                name=ep.name, distribution=distribution, version=version, entry_point=ep.value
             )
             rule = self.policy.blocked_by([ep.name, info.distribution or ""], info.version)
             if rule:
@@ -177,6 +174,8 @@ class PluginManager:
             self._add(obj, info)
 
     def _add_explicit(self, obj: object) -> None:
+        if self._pm.is_registered(obj):
+            return  # already found through its entry point: registering it again is a no-op
         name = getattr(obj, "__name__", None) or type(obj).__name__
         self._add(obj, PluginInfo(name=name, distribution=None, version=None, entry_point=None))
 
@@ -243,9 +242,13 @@ class PluginManager:
                 slot = (kind, key)
                 if slot in self.conflicts:
                     self.conflicts[slot].append(info.label)
+                    info.warnings.append(_conflict_warning(kind, key, self.conflicts[slot][0]))
                 elif key in table:
-                    self.conflicts[slot] = [self._owner[slot].label, info.label]
+                    owner = self._owner[slot]
+                    self.conflicts[slot] = [owner.label, info.label]
                     del table[key]
+                    owner.warnings.append(_conflict_warning(kind, key, info.label))
+                    info.warnings.append(_conflict_warning(kind, key, owner.label))
                 else:
                     table[key] = record
                     self._owner[slot] = info
@@ -293,6 +296,36 @@ class PluginManager:
         if unavailable:
             message += f" Not loaded: {', '.join(unavailable)}; see `aimu plugins`."
         raise UnknownProviderError(message)
+
+
+def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
+    """A distribution's Name and Version, read from the top of its metadata file.
+
+    ``dist.name``/``dist.version`` parse the whole file (long description
+    included) with the ``email`` package, which cost more than the rest of
+    discovery; the two headers come first, so reading them is enough.
+    """
+    if dist is None:
+        return None, None
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    headers: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the end of the headers
+        key, sep, value = line.partition(":")
+        if sep and not key[:1].isspace():
+            headers.setdefault(key.strip().lower(), value.strip())
+    if headers.get("name") and headers.get("version"):
+        return headers["name"], headers["version"]
+    return dist.name, dist.version  # unusual metadata: let importlib-metadata parse it
+
+
+def _conflict_warning(kind: str, key: str, other: str) -> str:
+    """Shown by ``aimu plugins`` on each plugin of a conflict (using the name raises)."""
+    return (
+        f"{kind.rstrip('s').replace('_', ' ')} {key!r} is also claimed by {other}; "
+        "using it raises PluginConflictError"
+    )
 
 
 def _may_provide(info: PluginInfo, key: str, first_party_dist: str | None) -> bool:

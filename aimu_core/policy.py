@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ def normalize_name(name: str) -> str:
 
 
 def _split_list(value: str) -> frozenset[str]:
-    return frozenset(normalize_name(part) for part in value.split(",") if part.strip())
+    return frozenset(normalize_name(part.strip()) for part in value.split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,9 @@ class Policy:
     autoload: bool = True
     versions: Mapping[str, str] = field(default_factory=dict)
     source: str = "defaults"
+    #: Where the allow-list and each denied name came from, for ``aimu plugins`` reasons.
+    allow_origin: str = ""
+    deny_origin: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Policy:
@@ -68,6 +70,8 @@ class Policy:
         autoload = True
         versions: dict[str, str] = {}
         sources = []
+        allow_origin = ""
+        deny_origin: dict[str, str] = {}
 
         path = env.get("AIMU_PLUGIN_POLICY")
         if path:
@@ -79,16 +83,24 @@ class Policy:
                 dict(file_policy.versions),
             )
             sources.append(f"policy file {path}")
+            allow_origin = f"policy file {path}"
+            deny_origin = dict.fromkeys(deny, f"policy file {path}")
         if env.get("AIMU_PLUGINS", "").strip():
             allow = _split_list(env["AIMU_PLUGINS"])
             sources.append("AIMU_PLUGINS")
+            allow_origin = "AIMU_PLUGINS"
         if env.get("AIMU_DISABLE_PLUGINS", "").strip():
-            deny = deny | _split_list(env["AIMU_DISABLE_PLUGINS"])
+            env_deny = _split_list(env["AIMU_DISABLE_PLUGINS"])
+            deny = deny | env_deny
             sources.append("AIMU_DISABLE_PLUGINS")
+            deny_origin.update(dict.fromkeys(env_deny - deny_origin.keys(), "AIMU_DISABLE_PLUGINS"))
         if "AIMU_PLUGIN_AUTOLOAD" in env:
             autoload = env["AIMU_PLUGIN_AUTOLOAD"].strip().lower() not in _FALSE
             sources.append("AIMU_PLUGIN_AUTOLOAD")
-        return cls(allow, deny, autoload, versions, ", ".join(sources) or "defaults")
+        return cls(
+            allow, deny, autoload, versions, ", ".join(sources) or "defaults",
+            allow_origin, deny_origin,
+        )
 
     def blocked_by(self, names: list[str], version: str | None) -> str | None:
         """Return the rule that blocks a plugin known by *names*, or ``None`` if it may load.
@@ -97,22 +109,22 @@ class Policy:
         *version* is the distribution's version.
         """
         keys = {normalize_name(n) for n in names if n}
-        denied = keys & self.deny
+        denied = sorted(keys & self.deny)
         if denied:
-            return f"deny-list ({self._origin('AIMU_DISABLE_PLUGINS')}) names {sorted(denied)[0]!r}"
+            origin = self.deny_origin.get(denied[0]) or self.source
+            return f"deny-list ({origin}) names {denied[0]!r}"
         if self.allow is not None and not keys & self.allow:
-            return f"not in the allow-list ({self._origin('AIMU_PLUGINS')})"
+            return f"not in the allow-list ({self.allow_origin or self.source})"
         for key in keys:
             spec = self.versions.get(key)
             if spec and version is not None and not _version_ok(version, spec):
                 return f"version {version} is outside the policy's range {spec!r} for {key}"
         return None
 
-    def _origin(self, env_name: str) -> str:
-        return env_name if env_name in self.source else self.source
-
 
 def _read_policy_file(path: Path) -> Policy:
+    import tomllib  # only when a policy file is set: it is not free to import
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -146,7 +158,10 @@ def _read_policy_file(path: Path) -> Policy:
             "like \">=1,<2\""
         )
     for spec in versions.values():
-        _version_ok("0", spec)  # validate the range now, not when a plugin meets it
+        try:
+            _version_ok("0", spec)  # validate the range now, not when a plugin meets it
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"Plugin policy file {path}: {exc}") from None
     return Policy(
         allow=frozenset(map(normalize_name, names("allow"))) if "allow" in data else None,
         deny=frozenset(map(normalize_name, names("deny"))),

@@ -56,10 +56,10 @@ class ToolCallAccumulator:
         call = self._calls.setdefault(piece.index, {"id": None, "name": "", "arguments": ""})
         if piece.id:
             call["id"] = piece.id
-        if piece.name:
-            # Most APIs send the name once; a few repeat it in every piece.
-            if not call["name"].endswith(piece.name):
-                call["name"] += piece.name
+        # Most APIs send the name once; a few repeat the whole name in every
+        # piece; some stream it in fragments (which may repeat a suffix: "ad"+"d").
+        if piece.name and piece.name != call["name"]:
+            call["name"] += piece.name
         if isinstance(piece.arguments, dict):
             call["arguments"] = json.dumps(piece.arguments)
         elif piece.arguments:

@@ -53,7 +53,9 @@ def image_part(image: ImageInput) -> dict[str, Any]:
         if not path.is_file():
             raise ConfigurationError(f"Image file {str(path)!r} does not exist")
         data = path.read_bytes()
-        mime = mimetypes.guess_type(path.name)[0] or _sniff(data)
+        guessed = mimetypes.guess_type(path.name)[0]
+        # The suffix may lie or say nothing useful (".bin" -> application/octet-stream).
+        mime = guessed if guessed and guessed.startswith("image/") else _sniff(data)
         url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
     else:
         raise ConfigurationError(

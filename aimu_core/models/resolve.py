@@ -9,7 +9,6 @@ model ids may themselves contain colons (``ollama:qwen3:8b``) and local paths
 from __future__ import annotations
 
 import difflib
-import logging
 import os
 from dataclasses import dataclass
 
@@ -19,8 +18,6 @@ from ..records import TextProvider
 from .spec import CAPABILITIES, AdHocModel, Model, ModelSpec
 
 __all__ = ["ResolvedModel", "default_model_string", "resolve_model_string"]
-
-log = logging.getLogger(__name__)
 
 _EXAMPLE = "e.g. 'llamacpp:gemma-3-270m' or 'openai:gpt-4o'"
 
@@ -139,7 +136,11 @@ def default_model_string(*, manager: PluginManager | None = None) -> str:
         try:
             found = record.discover()  # type: ignore[misc]
         except Exception as exc:  # a discover() must never break model resolution
-            log.debug("discover() of provider %s failed: %s", record.name, exc)
+            import logging  # imported here: start-up time matters more than this debug line
+
+            logging.getLogger(__name__).debug(
+                "discover() of provider %s failed: %s", record.name, exc
+            )
             continue
         if found:
             return f"{record.name}:{found[0]}"

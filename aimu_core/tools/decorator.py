@@ -15,6 +15,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters)\s*:\s*$", re.IGNORECASE)
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
+_SECTION = re.compile(
+    r"^\s*(Args|Arguments|Parameters|Returns|Yields|Raises|Examples?|Notes?)\s*:\s*$",
+    re.IGNORECASE,
+)
 
 
 @overload
@@ -93,7 +97,7 @@ def validate_arguments(func: Callable[..., Any], arguments: dict[str, Any]) -> d
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
         )
         raise ToolArgumentError(f"bad arguments for tool {func.__name__}: {problems}") from None
-    return {field: getattr(parsed, field) for field in model.model_fields}
+    return {info.alias: getattr(parsed, field) for field, info in model.model_fields.items()}
 
 
 def _arguments_model(fn: Callable[..., Any]) -> Any:
@@ -116,7 +120,11 @@ def _arguments_model(fn: Callable[..., Any]) -> Any:
                 f"@tool needs a type annotation on parameter {param.name!r} of {fn.__qualname__}"
             )
         default = ... if param.default is param.empty else param.default
-        fields[param.name] = (hints[param.name], default)
+        # Fields get neutral names and the parameter name as alias, so parameters
+        # pydantic reserves or hides ("model_config", "copy", "_x") still work.
+        fields[f"p{len(fields)}"] = (
+            hints[param.name], pydantic.Field(default, alias=param.name)
+        )
     try:
         return pydantic.create_model(
             f"{fn.__name__}_arguments",
@@ -129,17 +137,29 @@ def _arguments_model(fn: Callable[..., Any]) -> Any:
 
 def _parse_docstring(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:
     doc = inspect.getdoc(fn) or ""
-    summary = doc.split("\n\n", 1)[0].strip().replace("\n", " ")
+    lines = doc.splitlines()
+    summary: list[str] = []
+    for line in lines:  # the first paragraph, ending early at a section header
+        if not line.strip() or _SECTION.match(line):
+            break
+        summary.append(line.strip())
     arg_docs: dict[str, str] = {}
     in_args = False
-    for line in doc.splitlines():
+    current: str | None = None
+    indent = 0
+    for line in lines:
         if _ARGS_HEADER.match(line):
             in_args = True
             continue
-        if in_args:
-            if line and not line[0].isspace():
-                break  # the next section ("Returns:") starts at column 0
-            match = _ARG_LINE.match(line)
-            if match:
-                arg_docs[match.group(1)] = match.group(2).strip()
-    return summary, arg_docs
+        if not in_args:
+            continue
+        if line and not line[0].isspace():
+            break  # the next section ("Returns:") starts at column 0
+        depth = len(line) - len(line.lstrip())
+        match = _ARG_LINE.match(line)
+        if match and (current is None or depth <= indent):
+            current, indent = match.group(1), depth
+            arg_docs[current] = match.group(2).strip()
+        elif current is not None and line.strip() and depth > indent:
+            arg_docs[current] += " " + line.strip()  # a wrapped description
+    return " ".join(summary), arg_docs

@@ -1,0 +1,101 @@
+"""Shared fixtures: fixture plugin distributions on a path, and a subprocess runner.
+
+Discovery tests must see real entry points, so each fixture plugin in
+``tests/plugin_fixtures/`` is laid out as an unpacked distribution (the module
+plus a hand-written ``.dist-info``) in a temporary directory that subprocesses
+get on ``PYTHONPATH``. ``importlib.metadata`` finds it like any installed
+distribution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_FIXTURES = Path(__file__).parent / "plugin_fixtures"
+
+#: (distribution, version, entry-point name, module) of each fixture plugin.
+DISTRIBUTIONS = [
+    ("aimu-fx-good", "0.1.0", "good", "aimufx_good"),
+    ("aimu-fx-broken", "0.1.0", "broken", "aimufx_broken"),
+    ("aimu-fx-raising", "0.1.0", "raising", "aimufx_raising"),
+    ("aimu-fx-malformed", "0.1.0", "malformed", "aimufx_malformed"),
+    ("aimu-fx-future", "0.1.0", "future", "aimufx_future"),
+    ("aimu-fx-dup-one", "0.1.0", "dup-one", "aimufx_dup_one"),
+    ("aimu-fx-dup-two", "0.1.0", "dup-two", "aimufx_dup_two"),
+    ("aimu-fx-marker", "0.1.0", "marker", "aimufx_marker"),
+    ("aimu-fx-typo", "0.1.0", "typo", "aimufx_typo"),
+    ("aimu-fx-versioned", "2.0", "versioned", "aimufx_versioned"),
+]
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding every fixture plugin as an unpacked distribution."""
+    site = tmp_path_factory.mktemp("plugin-site")
+    for dist, version, entry_point, module in DISTRIBUTIONS:
+        shutil.copy(_FIXTURES / f"{module}.py", site / f"{module}.py")
+        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
+            "Summary: an aimu test fixture\n\n"
+            "The long description follows the headers.\nVersion: 9.9 (body text, not a header)\n",
+            encoding="utf-8",
+        )
+        (info / "entry_points.txt").write_text(
+            f"[aimu]\n{entry_point} = {module}\n", encoding="utf-8"
+        )
+        (info / "RECORD").write_text("", encoding="utf-8")
+    return site
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        assert self.returncode == 0, self.stderr
+        return json.loads(self.stdout)
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture(scope="session")
+def run_python(plugin_site: Path) -> Runner:
+    """Run ``python <args>`` in a fresh interpreter with the fixture plugins on its path.
+
+    ``env`` adds variables; every ``AIMU_*`` variable of the test process is
+    dropped first so the policy is exactly what the test sets.
+    """
+
+    def run(*args: str, env: Mapping[str, str] | None = None, plugins: bool = True) -> Result:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("AIMU_", "AIMUFX_"))}
+        paths = [str(plugin_site)] if plugins else []
+        if environ.get("PYTHONPATH"):
+            paths.append(environ["PYTHONPATH"])
+        environ["PYTHONPATH"] = os.pathsep.join(paths)
+        environ.update(env or {})
+        done = subprocess.run(
+            [sys.executable, *args],
+            check=False,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    return run
