@@ -25,6 +25,8 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "RequestTimeoutError",
+    "RoutingError",
+    "SkillError",
     "StreamInterruptedError",
     "ToolArgumentError",
     "ToolError",
@@ -128,6 +130,17 @@ class ToolSignatureError(ToolError, TypeError):
 
 class ToolArgumentError(ToolError, ValueError):
     """A model called a tool with arguments that do not match its schema."""
+
+
+# -- runners -------------------------------------------------------------------------
+
+
+class RoutingError(AimuError, ValueError):
+    """A ``Router``'s classifier answered with no known route and there is no fallback."""
+
+
+class SkillError(AimuError, ValueError):
+    """A skill folder or its ``SKILL.md`` is malformed, or a skill name is unknown."""
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

@@ -3,8 +3,25 @@
 ``import aimu_core`` does not import this package; ``import aimu_core.aio`` does.
 """
 
+from .agents import Agent, OrchestratorAgent, Runner, SkillAgent
 from .base import AsyncBaseModelClient
 from .client import ModelClient, chat, client
 from .threaded import ThreadedAsyncClient
+from .workflows import Chain, EvaluatorOptimizer, Parallel, PlanExecuteEvaluator, Router
 
-__all__ = ["AsyncBaseModelClient", "ModelClient", "ThreadedAsyncClient", "chat", "client"]
+__all__ = [
+    "Agent",
+    "AsyncBaseModelClient",
+    "Chain",
+    "EvaluatorOptimizer",
+    "ModelClient",
+    "OrchestratorAgent",
+    "Parallel",
+    "PlanExecuteEvaluator",
+    "Router",
+    "Runner",
+    "SkillAgent",
+    "ThreadedAsyncClient",
+    "chat",
+    "client",
+]

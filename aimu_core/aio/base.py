@@ -161,9 +161,15 @@ class AsyncBaseModelClient(ChatState, ABC):
 async def _filter(
     chunks: AsyncIterator[StreamChunk], phases: frozenset[Phase] | None
 ) -> AsyncIterator[StreamChunk]:
-    async for chunk in chunks:
-        if phases is None or chunk.phase in phases:
-            yield chunk
+    try:
+        async for chunk in chunks:
+            if phases is None or chunk.phase in phases:
+                yield chunk
+    finally:
+        # An abandoned stream must roll the conversation back now, not when the
+        # inner generator is garbage-collected (async generators are not closed
+        # with the one iterating them).
+        await chunks.aclose()  # type: ignore[attr-defined]
 
 
 async def _final_text(chunks: AsyncIterator[StreamChunk]) -> str:
