@@ -117,8 +117,14 @@ class ChatState:
     def _outgoing(self, messages: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """A deep copy of the history without aimu's private keys: providers may adapt it freely."""
         source = self.messages if messages is None else messages
+        # Strings are immutable: copying only containers keeps this cheap per call.
         return [
-            {k: copy.deepcopy(v) for k, v in m.items() if k not in PRIVATE_KEYS} for m in source
+            {
+                k: v if type(v) is str else copy.deepcopy(v)
+                for k, v in m.items()
+                if k not in PRIVATE_KEYS
+            }
+            for m in source
         ]
 
     def _generate_messages(self, prompt: str, images: Iterable[ImageInput] | None) -> list[dict[str, Any]]:

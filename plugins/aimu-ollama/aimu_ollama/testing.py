@@ -1,0 +1,297 @@
+"""A loopback server speaking Ollama's HTTP API, for offline tests and benchmarks.
+
+:class:`FakeOllama` answers ``POST /api/chat`` and ``POST /api/generate`` with
+scripted :class:`aimu_core.testing.Turn` replies, as one JSON object or as an
+NDJSON stream the way Ollama sends it (thinking in its own field when the
+request asked to ``think``, an empty part before each tool call, one tool call
+per part, a final ``done`` part with token counts), and ``GET /api/tags`` with
+the models it was given. It checks requests as a strict Ollama would (known
+``options`` only, base64 images, tool-call arguments as objects, capabilities
+of the listed models) and answers a bad one with a 400::
+
+    with FakeOllama() as server:
+        server.script([Turn("Hello!")])
+        client = aimu_core.client("ollama:qwen3:8b", base_url=server.url)
+
+Importing this module does not import the ``ollama`` SDK.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from aimu_core.testing import LoopbackServer, Request, Response, Turn
+
+__all__ = ["FakeOllama", "KNOWN_OPTIONS"]
+
+Scripted = Turn | Response | Callable[[Request], Response]
+
+#: Option names Ollama's runner understands (a strict fake rejects others).
+KNOWN_OPTIONS = frozenset(
+    {
+        "num_ctx", "num_predict", "num_keep", "num_batch", "num_gpu", "main_gpu", "num_thread",
+        "seed", "top_k", "top_p", "min_p", "typical_p", "tfs_z", "repeat_last_n", "temperature",
+        "repeat_penalty", "presence_penalty", "frequency_penalty", "mirostat", "mirostat_tau",
+        "mirostat_eta", "penalize_newline", "stop", "numa", "low_vram", "use_mmap", "use_mlock",
+    }
+)  # fmt: skip
+
+_ERRORS = {
+    "server_error": (500, "llama runner process has terminated: exit status 2"),
+    "rate_limit": (429, "too many requests"),
+    "authentication": (401, "unauthorized"),
+    "context_length": (400, "the input length exceeds the context length (4096 tokens)"),
+}
+_CREATED = "2025-01-01T00:00:00Z"
+
+
+class FakeOllama:
+    """A scripted Ollama server on 127.0.0.1.
+
+    Args:
+        models: ``{tag: capabilities}`` served by ``/api/tags``; when given, other
+            tags get a 404 and requests needing a missing capability
+            (``"tools"``, ``"thinking"``, ``"vision"``) get Ollama's 400.
+            ``None`` accepts any model.
+        chunk_size: characters per streamed part.
+
+    Attributes:
+        requests: ``(path, body)`` of every chat/generate request received.
+    """
+
+    def __init__(
+        self, models: Mapping[str, Iterable[str]] | None = None, *, chunk_size: int = 4
+    ) -> None:
+        self.models = {k: frozenset(v) for k, v in models.items()} if models is not None else None
+        self.chunk_size = chunk_size
+        self.retry_after = "7"
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.headers: list[dict[str, str]] = []
+        self._turns: deque[Scripted] = deque()
+        self._lock = threading.Lock()
+        self._server = LoopbackServer(self._handle)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def start(self) -> FakeOllama:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> FakeOllama:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def script(self, turns: Iterable[Scripted]) -> None:
+        """Queue replies for the next chat/generate requests: ``Turn``s, ``Response``s or handlers.
+
+        With the queue empty the server echoes the last user text (or the prompt).
+        """
+        with self._lock:
+            self._turns.extend(turns)
+
+    def reset(self, models: Mapping[str, Iterable[str]] | None = None) -> None:
+        """Forget queued replies and recorded requests; serve *models* from now on."""
+        with self._lock:
+            self._turns.clear()
+            self.requests.clear()
+            self.headers.clear()
+            self.models = (
+                {k: frozenset(v) for k, v in models.items()} if models is not None else None
+            )
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        """The bodies of the requests received, in order."""
+        return [body for _, body in self.requests]
+
+    # -- serving -----------------------------------------------------------------------
+
+    def _handle(self, request: Request) -> Response:
+        path = request.path.split("?")[0].rstrip("/")
+        if request.method == "GET" and path == "/api/tags":
+            return Response.json({"models": [_tag(name) for name in self.models or {}]})
+        if request.method == "GET" and path == "/api/version":
+            return Response.json({"version": "0.12.0"})
+        if request.method != "POST" or path not in ("/api/chat", "/api/generate"):
+            return Response.json({"error": f"404 page not found: {request.path}"}, 404)
+        body = request.json()
+        with self._lock:
+            self.requests.append((path, body))
+            self.headers.append(request.headers)
+            item = self._turns.popleft() if self._turns else None
+        if isinstance(item, Response):
+            return item
+        if item is not None and not isinstance(item, Turn):
+            return item(request)
+        problem = self._check(path, body)
+        if problem:
+            status, message = problem
+            return Response.json({"error": message}, status)
+        chat = path == "/api/chat"
+        turn = item if item is not None else Turn(_echo(body) if chat else body.get("prompt", ""))
+        if turn.fail in _ERRORS:
+            status, message = _ERRORS[turn.fail]
+            headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
+            return Response.json({"error": message}, status, headers)
+        parts = self.parts(turn, body, chat=chat)
+        if body.get("stream", True):
+            if turn.fail == "stream_cut":
+                return Response.ndjson([p for p in parts if not p["done"]], cut=True)
+            return Response.ndjson(parts)
+        return Response.json(_merge(parts, chat=chat))
+
+    def parts(self, turn: Turn, body: dict[str, Any], *, chat: bool = True) -> list[dict[str, Any]]:
+        """The streamed parts of a reply to *turn*, Ollama-style."""
+        model = body.get("model", "")
+        think = bool(body.get("think")) and not turn.think_tags
+        thinking, text = turn.thinking, turn.text
+        if thinking and not think:
+            text, thinking = (
+                f"<think>{thinking}</think>{text}",
+                "",
+            )  # as a model without `think` writes it
+        parts = [self._part(model, chat, thinking=p) for p in self._pieces(thinking)]
+        parts += [self._part(model, chat, text=p) for p in self._pieces(text)]
+        for name, arguments in turn.tool_calls:
+            parts.append(self._part(model, chat))  # Ollama's empty part before a tool call
+            part = self._part(model, chat)
+            part["message"]["tool_calls"] = [{"function": {"name": name, "arguments": arguments}}]
+            parts.append(part)
+        final = self._part(model, chat)
+        final.update(
+            done=True,
+            done_reason="stop",
+            total_duration=1000,
+            prompt_eval_count=len(json.dumps(body.get("messages", body.get("prompt", "")))) // 4,
+            eval_count=max(1, (len(turn.text) + len(turn.thinking)) // 4),
+        )
+        parts.append(final)
+        return parts
+
+    def _part(
+        self, model: str, chat: bool, *, text: str = "", thinking: str = ""
+    ) -> dict[str, Any]:
+        part: dict[str, Any] = {"model": model, "created_at": _CREATED, "done": False}
+        if chat:
+            part["message"] = {"role": "assistant", "content": text}
+            if thinking:
+                part["message"]["thinking"] = thinking
+        else:
+            part["response"] = text
+            if thinking:
+                part["thinking"] = thinking
+        return part
+
+    def _pieces(self, text: str) -> list[str]:
+        size = self.chunk_size
+        return [text[i : i + size] for i in range(0, len(text), size)]
+
+    # -- strictness --------------------------------------------------------------------
+
+    def _check(self, path: str, body: dict[str, Any]) -> tuple[int, str] | None:
+        model = body.get("model")
+        if not model:
+            return 400, "model is required"
+        options = body.get("options") or {}
+        unknown = sorted(set(options) - KNOWN_OPTIONS)
+        if unknown:
+            return 400, f"invalid option provided: {unknown[0]}"
+        think = body.get("think")
+        if (
+            think is not None
+            and not isinstance(think, bool)
+            and think not in ("low", "medium", "high")
+        ):
+            return 400, f"invalid think value: {think!r}"
+        images = list(body.get("images") or [])
+        for number, message in enumerate(body.get("messages") or []):
+            if message.get("role") not in ("system", "user", "assistant", "tool"):
+                return 400, f"messages.{number}: invalid role {message.get('role')!r}"
+            if not isinstance(message.get("content", ""), str):
+                return 400, f"messages.{number}: content must be a string"
+            for call in message.get("tool_calls") or []:
+                if not isinstance(call.get("function", {}).get("arguments"), dict):
+                    return (
+                        400,
+                        "json: cannot unmarshal string into Go struct field .arguments "
+                        "of type api.ToolCallFunctionArguments",
+                    )
+            images += message.get("images") or []
+        for image in images:
+            try:
+                base64.b64decode(image, validate=True)
+            except (binascii.Error, TypeError, ValueError):
+                return 400, "illegal base64 data in image"
+        if self.models is None:
+            return None
+        name = model if ":" in model else f"{model}:latest"
+        capabilities = self.models.get(model, self.models.get(name))
+        if capabilities is None:
+            return 404, f"model '{model}' not found"
+        if think and "thinking" not in capabilities:
+            return 400, f'"{model}" does not support thinking'
+        if body.get("tools") and "tools" not in capabilities:
+            return 400, f"registry.ollama.ai/library/{name} does not support tools"
+        if images and "vision" not in capabilities:
+            return 400, f"{model} does not support images"
+        return None
+
+
+def _tag(name: str) -> dict[str, Any]:
+    family = "nomic-bert" if "embed" in name else name.split(":")[0]
+    return {
+        "name": name,
+        "model": name,
+        "modified_at": _CREATED,
+        "size": 1,
+        "digest": "0" * 64,
+        "details": {
+            "format": "gguf",
+            "family": family,
+            "parameter_size": "1B",
+            "quantization_level": "Q4_K_M",
+        },
+    }
+
+
+def _merge(parts: list[dict[str, Any]], *, chat: bool) -> dict[str, Any]:
+    """A non-streamed reply: every part folded into the final one."""
+    final = dict(parts[-1])
+    if chat:
+        message: dict[str, Any] = {"role": "assistant", "content": ""}
+        thinking = "".join(p["message"].get("thinking", "") for p in parts)
+        message["content"] = "".join(p["message"]["content"] for p in parts)
+        if thinking:
+            message["thinking"] = thinking
+        calls = [c for p in parts for c in p["message"].get("tool_calls", [])]
+        if calls:
+            message["tool_calls"] = calls
+        final["message"] = message
+    else:
+        final["response"] = "".join(p.get("response", "") for p in parts)
+        thinking = "".join(p.get("thinking", "") for p in parts)
+        if thinking:
+            final["thinking"] = thinking
+    return final
+
+
+def _echo(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") == "user":
+            return str(message.get("content", ""))
+    return ""
