@@ -1,0 +1,303 @@
+"""A loopback server that speaks OpenAI's Chat Completions wire protocol, for the real SDK.
+
+It replays scripted :class:`aimu_core.testing.Turn` objects (JSON, or SSE with
+``data: [DONE]`` when the request streams) and any raw
+:class:`~aimu_core.testing.Response` a test queues (faults, odd chunkings).
+Every request is recorded, so tests assert on what the SDK actually sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any, Self
+
+from aimu_core.testing import LoopbackServer, Request, Response, Turn
+
+__all__ = [
+    "OpenAIWireServer",
+    "chunk",
+    "completion",
+    "error",
+    "sse",
+    "turn_response",
+]
+
+Item = Turn | Response | Callable[[Request], Response]
+
+_FAULTS: dict[str, tuple[int, dict[str, str], dict[str, Any]]] = {
+    "server_error": (500, {}, {"message": "scripted server error", "type": "server_error"}),
+    "rate_limit": (
+        429,
+        {"retry-after": "7"},
+        {
+            "message": "Rate limit reached, slow down",
+            "type": "requests",
+            "code": "rate_limit_exceeded",
+        },
+    ),
+    "authentication": (
+        401,
+        {},
+        {
+            "message": "Incorrect API key provided",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        },
+    ),
+    "context_length": (
+        400,
+        {},
+        {
+            "message": "This model's maximum context length is 2048 tokens. However, you requested 9000 tokens.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        },
+    ),
+}
+
+
+def error(
+    status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    """An OpenAI-style error answer."""
+    body: dict[str, Any] = {"message": message, "type": "invalid_request_error", "code": code}
+    return Response.json({"error": body}, status, headers)
+
+
+def completion(
+    content: str | None,
+    *,
+    reasoning: str | None = None,
+    reasoning_field: str = "reasoning_content",
+    tool_calls: list[tuple[str, dict[str, Any]]] = (),  # type: ignore[assignment]
+    usage: dict[str, int] | None = None,
+    finish_reason: str | None = None,
+    model: str = "scripted",
+) -> Response:
+    """A non-streamed ``chat.completion``."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning:
+        message[reasoning_field] = reasoning
+    if tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {"name": n, "arguments": json.dumps(a)},
+            }
+            for i, (n, a) in enumerate(tool_calls)
+        ]
+    return Response.json(
+        {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
+                }
+            ],
+            "usage": usage or {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        }
+    )
+
+
+def chunk(
+    delta: dict[str, Any] | None = None,
+    finish_reason: str | None = None,
+    *,
+    usage: dict[str, int] | None = None,
+    model: str = "scripted",
+) -> dict[str, Any]:
+    """One ``chat.completion.chunk``; ``delta=None`` with ``usage`` is the final usage chunk."""
+    choices = (
+        []
+        if delta is None and usage
+        else [{"index": 0, "delta": delta or {}, "logprobs": None, "finish_reason": finish_reason}]
+    )
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": model,
+        "choices": choices,
+        "usage": usage,
+    }
+
+
+def sse(chunks: Iterable[dict[str, Any]], *, done: bool = True, cut: bool = False) -> Response:
+    """Stream *chunks* as server-sent events, ending with ``data: [DONE]`` unless cut."""
+    events: list[dict[str, Any] | str] = list(chunks)
+    if done and not cut:
+        events.append("[DONE]")
+    return Response.sse(events, cut=cut)
+
+
+def _pieces(text: str, size: int = 4) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def turn_response(
+    turn: Turn,
+    body: dict[str, Any],
+    *,
+    reasoning_field: str = "reasoning_content",
+    model: str = "scripted",
+) -> Response:
+    """How OpenAI (or a compatible server) would answer *body* with *turn*."""
+    if turn.fail and turn.fail != "stream_cut":
+        status, headers, err = _FAULTS[turn.fail]
+        return Response.json({"error": err}, status, headers)
+    content = f"<think>{turn.thinking}</think>{turn.text}" if turn.think_tags else turn.text
+    reasoning = "" if turn.think_tags else turn.thinking
+    words = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+    usage = {
+        "prompt_tokens": words,
+        "completion_tokens": len(content.split()),
+        "total_tokens": words + len(content.split()),
+    }
+    if not body.get("stream"):
+        if turn.fail == "stream_cut":  # a body cut off half-way
+            return Response(
+                200, {"Content-Type": "application/json"}, chunks=[b'{"id": "chatcmpl-'], cut=True
+            )
+        return completion(
+            content or (None if turn.tool_calls else ""),
+            reasoning=reasoning or None,
+            reasoning_field=reasoning_field,
+            tool_calls=turn.tool_calls,
+            usage=usage,
+            model=model,
+        )
+    chunks = [chunk({"role": "assistant", "content": ""}, model=model)]
+    chunks += [chunk({reasoning_field: piece}, model=model) for piece in _pieces(reasoning)]
+    chunks += [chunk({"content": piece}, model=model) for piece in _pieces(content)]
+    if turn.fail == "stream_cut":
+        return sse(chunks, cut=True)
+    for index, (name, args) in enumerate(turn.tool_calls):
+        arguments = json.dumps(args)
+        half = len(arguments) // 2
+        chunks.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": f"call_{index}",
+                            "type": "function",
+                            "function": {"name": name, "arguments": ""},
+                        }
+                    ]
+                },
+                model=model,
+            )
+        )
+        for part in (arguments[:half], arguments[half:]):
+            chunks.append(
+                chunk(
+                    {"tool_calls": [{"index": index, "function": {"arguments": part}}]}, model=model
+                )
+            )
+    chunks.append(chunk({}, "tool_calls" if turn.tool_calls else "stop", model=model))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        chunks.append(chunk(usage=usage, model=model))
+    return sse(chunks)
+
+
+def _echo(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                content = " ".join(p.get("text", "") for p in content if p.get("type") == "text")
+            return str(content)
+    return ""
+
+
+class OpenAIWireServer:
+    """Chat Completions on loopback: queue turns or raw responses, then read what was sent.
+
+    ``url`` is the API root (``http://127.0.0.1:<port>/v1``). With nothing
+    queued the server echoes the last user message.
+    """
+
+    def __init__(
+        self, *, model: str = "scripted", reasoning_field: str = "reasoning_content"
+    ) -> None:
+        self.model = model
+        self.reasoning_field = reasoning_field
+        self._queue: deque[Item] = deque()
+        self._lock = threading.Lock()
+        self._server = LoopbackServer(self._handle)
+
+    @property
+    def url(self) -> str:
+        return self._server.url + "/v1"
+
+    @property
+    def requests(self) -> list[Request]:
+        """Chat-completion requests received, oldest first."""
+        return [r for r in self._server.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [r.json() for r in self.requests]
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.bodies[-1]
+
+    def reset(self, *, reasoning_field: str = "reasoning_content") -> None:
+        """Forget queued answers and recorded requests (one server serves many tests)."""
+        with self._lock:
+            self._queue.clear()
+            self._server.requests.clear()
+            self.reasoning_field = reasoning_field
+
+    def script(self, turns: Iterable[Turn | str]) -> None:
+        """Answer the next requests with these turns (the conformance kit's ``script``)."""
+        with self._lock:
+            self._queue.extend(t if isinstance(t, Turn) else Turn(t) for t in turns)
+
+    def reply(self, *items: Response | Callable[[Request], Response]) -> None:
+        """Answer the next requests with these raw responses (or handlers)."""
+        with self._lock:
+            self._queue.extend(items)
+
+    def _handle(self, request: Request) -> Response:
+        if request.method == "GET" and request.path.endswith("/models"):
+            return Response.json(
+                {"object": "list", "data": [{"id": self.model, "object": "model"}]}
+            )
+        body = request.json() or {}
+        with self._lock:
+            item: Item = (
+                self._queue.popleft() if self._queue else Turn(_echo(body.get("messages", [])))
+            )
+        if isinstance(item, Turn):
+            return turn_response(item, body, reasoning_field=self.reasoning_field, model=self.model)
+        if isinstance(item, Response):
+            return item
+        return item(request)
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
