@@ -6,9 +6,6 @@ records, and ``discover`` runs whenever aimu picks a default model.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 
 __all__ = [
@@ -41,6 +38,12 @@ def discover_at(base_url: str, *, timeout: float = _PROBE_TIMEOUT) -> list[str]:
     malformed answer all mean "nothing here". Ids that cannot be written in a
     model string (they contain ``@`` or ``;``) are skipped.
     """
+    # Imported here, not at module level: this module is on the path of plugin
+    # discovery, and urllib pulls in http.client, email and ssl (~15 ms).
+    import json
+    import urllib.error
+    import urllib.request
+
     url = base_url.rstrip("/") + "/models"
     # No proxies: a proxy from the environment must not answer for localhost.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
