@@ -32,6 +32,7 @@ __all__ = [
     "ToolError",
     "ToolSignatureError",
     "UnknownProviderError",
+    "chain_safely",
     "redact",
 ]
 
@@ -153,3 +154,15 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return text
+
+
+def chain_safely(error: AimuError, cause: BaseException, secrets: Iterable[str | None]) -> AimuError:
+    """Chain *cause* to a translated *error*, unless the cause's text holds a secret.
+
+    Plugins translating an SDK exception want the original in the traceback,
+    except when the SDK quoted an API key in it: then it is dropped whole.
+    """
+    leaked = any(secret and len(secret) >= 4 and secret in str(cause) for secret in secrets)
+    error.__cause__ = None if leaked else cause
+    error.__suppress_context__ = True
+    return error

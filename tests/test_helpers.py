@@ -421,3 +421,13 @@ def test_filter_phases_and_stream_chunk() -> None:
     chunk = chunks[0]
     assert (chunk.agent, chunk.iteration) == (None, 0)
     assert chunk.phase == "thinking"  # a str enum: compares to its name
+
+
+def test_chain_safely_drops_a_cause_that_quotes_a_secret():
+    from aimu_core.errors import AuthenticationError, chain_safely
+
+    quoted = ValueError("bad key sk-secret-123")
+    error = chain_safely(AuthenticationError("denied"), quoted, ["sk-secret-123"])
+    assert error.__cause__ is None and error.__suppress_context__
+    plain = ValueError("HTTP 500")
+    assert chain_safely(AuthenticationError("denied"), plain, ["sk-secret-123"]).__cause__ is plain

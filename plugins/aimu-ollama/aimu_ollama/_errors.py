@@ -25,6 +25,7 @@ from aimu_core.errors import (
     RateLimitError,
     RequestTimeoutError,
     StreamInterruptedError,
+    chain_safely,
     redact,
 )
 
@@ -55,10 +56,7 @@ def translate(
     error = _translate(exc, text, secrets, model=model, host=host, streaming=streaming)
     if error is None:
         return exc
-    leaked = any(s and len(s) >= 4 and s in str(exc) for s in secrets)
-    error.__cause__ = None if leaked else exc
-    error.__suppress_context__ = True
-    return error
+    return chain_safely(error, exc, secrets)
 
 
 def _translate(
