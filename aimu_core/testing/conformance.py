@@ -80,8 +80,8 @@ def _assert_openai_format(messages: list[dict[str, Any]]) -> None:
 class ProviderConformance:
     """Subclass me; set ``model`` and override the fixtures your provider needs."""
 
-    #: The model string under test.
-    model: ClassVar[str]
+    #: The model string under test (or override the ``model_string`` fixture).
+    model: ClassVar[str] = ""
     #: Generation kwargs for every call; keep replies short on live models.
     generate_kwargs: ClassVar[dict[str, Any]] = {"max_tokens": 16}
 
@@ -96,18 +96,26 @@ class ProviderConformance:
         return None
 
     @pytest.fixture
-    def make_client(self, client_options: dict[str, Any]) -> Callable[..., Any]:
+    def model_string(self) -> str:
+        """The model string under test; override it when it is only known at run time
+        (a server's random port, a file path)."""
+        return self.model
+
+    @pytest.fixture
+    def make_client(self, model_string: str, client_options: dict[str, Any]) -> Callable[..., Any]:
         def make(**extra: Any) -> Any:
-            return aimu_core.client(self.model, **{**client_options, **extra})
+            return aimu_core.client(model_string, **{**client_options, **extra})
 
         return make
 
     @pytest.fixture
-    def make_async_client(self, client_options: dict[str, Any]) -> Callable[..., Any]:
+    def make_async_client(
+        self, model_string: str, client_options: dict[str, Any]
+    ) -> Callable[..., Any]:
         from aimu_core import aio
 
         def make(**extra: Any) -> Any:
-            return aio.client(self.model, **{**client_options, **extra})
+            return aio.client(model_string, **{**client_options, **extra})
 
         return make
 
@@ -219,7 +227,7 @@ class ProviderConformance:
     def test_thinking(self, make_client: Any, script: Script) -> None:
         client = make_client()
         if not client.model.supports_thinking:
-            pytest.skip(f"{self.model} is not a thinking model")
+            pytest.skip(f"{client.model.value} is not a thinking model")
         if script:
             script([Turn("The answer is 4.", thinking="2 plus 2 is 4")])
         chunks = list(self._chat(client, "What is 2+2?", stream=True))
@@ -254,7 +262,7 @@ class ProviderConformance:
     def test_tool_round_trip(self, make_client: Any, script: Script) -> None:
         client = make_client()
         if not client.model.supports_tools:
-            pytest.skip(f"{self.model} does not support tools")
+            pytest.skip(f"{client.model.value} does not support tools")
         if not script:
             pytest.skip("a live model's tool use is not deterministic; run with a script")
         script([Turn(tool_calls=[("secret_number", {"name": "alpha"})]), Turn("It is 42.")])

@@ -8,8 +8,6 @@ import pytest
 from conftest import LIVE_MODEL
 from openai_wire import OpenAIWireServer
 
-import aimu_core
-from aimu_core import aio
 from aimu_core.testing import Turn
 from aimu_core.testing.conformance import ProviderConformance
 
@@ -29,18 +27,8 @@ class _ScriptedWire(ProviderConformance):
         return wire.script
 
     @pytest.fixture
-    def make_client(self, wire: OpenAIWireServer, client_options: dict[str, Any]) -> Any:
-        def make(**extra: Any) -> Any:
-            return aimu_core.client(self.model.format(url=wire.url), **{**client_options, **extra})
-
-        return make
-
-    @pytest.fixture
-    def make_async_client(self, wire: OpenAIWireServer, client_options: dict[str, Any]) -> Any:
-        def make(**extra: Any) -> Any:
-            return aio.client(self.model.format(url=wire.url), **{**client_options, **extra})
-
-        return make
+    def model_string(self, wire: OpenAIWireServer) -> str:
+        return self.model.format(url=wire.url)
 
 
 class TestOpenAICompatScripted(_ScriptedWire):
@@ -101,17 +89,5 @@ class TestLlamaCppServerLive(ProviderConformance):
         return {"max_retries": 0, "timeout": 120}
 
     @pytest.fixture
-    def make_client(self, llama_server: str, client_options: dict[str, Any]) -> Any:
-        def make(**extra: Any) -> Any:
-            return aimu_core.client(
-                self.model.format(url=llama_server), **{**client_options, **extra}
-            )
-
-        return make
-
-    @pytest.fixture
-    def make_async_client(self, llama_server: str, client_options: dict[str, Any]) -> Any:
-        def make(**extra: Any) -> Any:
-            return aio.client(self.model.format(url=llama_server), **{**client_options, **extra})
-
-        return make
+    def model_string(self, llama_server: str) -> str:
+        return self.model.format(url=llama_server)
