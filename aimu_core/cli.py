@@ -154,6 +154,8 @@ def _plugins(args: argparse.Namespace) -> int:
         print(f"{info.name} ({info.distribution or 'registered in code'}{version}){where}: {info.status}")
         if info.reason:
             print(f"    {info.reason}")
+        if info.hooks:
+            print(f"    hooks: {', '.join(info.hooks)}")
         for kind, names in info.contributes.items():
             print(f"    {kind.replace('_', ' ')}: {', '.join(names)}")
         for warning in info.warnings:
