@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openai_wire import OpenAIWireServer
+from aimu_openai.testing import OpenAIWireServer
 
 #: The id the live server answers to (``--model_alias``).
 LIVE_MODEL = "gemma-3-270m"

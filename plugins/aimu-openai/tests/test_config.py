@@ -17,7 +17,7 @@ from aimu_openai.client import (
     OpenAIClient,
     OpenAICompatClient,
 )
-from openai_wire import OpenAIWireServer
+from aimu_openai.testing import OpenAIWireServer
 
 import aimu_core
 from aimu_core import aio

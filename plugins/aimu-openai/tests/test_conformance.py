@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 from conftest import LIVE_MODEL
-from openai_wire import OpenAIWireServer
+from aimu_openai.testing import OpenAIWireServer
 
 from aimu_core.testing import Turn
 from aimu_core.testing.conformance import ProviderConformance

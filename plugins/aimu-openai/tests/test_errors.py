@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
-from openai_wire import OpenAIWireServer, chunk, error, sse
+from aimu_openai.testing import OpenAIWireServer, chunk, error, sse
 
 import aimu_core
 from aimu_core import aio

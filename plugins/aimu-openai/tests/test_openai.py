@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from openai_wire import OpenAIWireServer, chunk, completion, sse
+from aimu_openai.testing import OpenAIWireServer, chunk, completion, sse
 
 import aimu_core
 from aimu_core import aio
