@@ -39,8 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="chat with a model (a REPL when no prompt is given)")
     chat.add_argument("prompt", nargs="?", help="the message; '-' reads it from stdin")
-    chat.add_argument("-m", "--model", help="model string, e.g. llamacpp:gemma-3-270m (default: "
-                      "AIMU_LANGUAGE_MODEL, then a locally available model)")
+    chat.add_argument(
+        "-m",
+        "--model",
+        help="model string, e.g. llamacpp:gemma-3-270m (default: "
+        "AIMU_LANGUAGE_MODEL, then a locally available model)",
+    )
     chat.add_argument("-s", "--system", help="system message")
     chat.add_argument("--no-stream", action="store_true", help="print the reply when complete")
     chat.add_argument("--max-tokens", type=int, help="limit the reply's length")
@@ -69,7 +73,10 @@ def _chat(args: argparse.Namespace) -> int:
         _reply(client, prompt, kwargs, stream=not args.no_stream)
         return 0
     if sys.stdin.isatty():
-        print(f"Chatting with {client.resolved.model_string}. Ctrl-D or 'exit' to quit.", file=sys.stderr)
+        print(
+            f"Chatting with {client.resolved.model_string}. Ctrl-D or 'exit' to quit.",
+            file=sys.stderr,
+        )
     while True:
         try:
             line = input("> " if sys.stdin.isatty() else "")
@@ -111,20 +118,28 @@ def _models(args: argparse.Namespace) -> int:
         plugin = owner.label if owner else ""
         members = list(record.models) if record.models else []
         for member in members:
-            rows.append({
-                "model": f"{prefix}:{member.value}",
-                "provider": prefix,
-                "plugin": plugin,
-                "tools": member.supports_tools,
-                "thinking": member.supports_thinking,
-                "vision": member.supports_vision,
-            })
+            rows.append(
+                {
+                    "model": f"{prefix}:{member.value}",
+                    "provider": prefix,
+                    "plugin": plugin,
+                    "tools": member.supports_tools,
+                    "thinking": member.supports_thinking,
+                    "vision": member.supports_vision,
+                }
+            )
         if record.open_catalog:
             suffix = "<id>@<url>" if record.requires_base_url else "<id>"
-            rows.append({
-                "model": f"{prefix}:{suffix}", "provider": prefix, "plugin": plugin,
-                "tools": None, "thinking": None, "vision": None,
-            })
+            rows.append(
+                {
+                    "model": f"{prefix}:{suffix}",
+                    "provider": prefix,
+                    "plugin": plugin,
+                    "tools": None,
+                    "thinking": None,
+                    "vision": None,
+                }
+            )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -151,7 +166,9 @@ def _plugins(args: argparse.Namespace) -> int:
     for info in infos:
         version = f" {info.version}" if info.version else ""
         where = f" [{info.entry_point}]" if info.entry_point else ""
-        print(f"{info.name} ({info.distribution or 'registered in code'}{version}){where}: {info.status}")
+        print(
+            f"{info.name} ({info.distribution or 'registered in code'}{version}){where}: {info.status}"
+        )
         if info.reason:
             print(f"    {info.reason}")
         if info.hooks:

@@ -156,7 +156,9 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def chain_safely(error: AimuError, cause: BaseException, secrets: Iterable[str | None]) -> AimuError:
+def chain_safely(
+    error: AimuError, cause: BaseException, secrets: Iterable[str | None]
+) -> AimuError:
     """Chain *cause* to a translated *error*, unless the cause's text holds a secret.
 
     Plugins translating an SDK exception want the original in the traceback,

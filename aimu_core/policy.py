@@ -98,8 +98,13 @@ class Policy:
             autoload = env["AIMU_PLUGIN_AUTOLOAD"].strip().lower() not in _FALSE
             sources.append("AIMU_PLUGIN_AUTOLOAD")
         return cls(
-            allow, deny, autoload, versions, ", ".join(sources) or "defaults",
-            allow_origin, deny_origin,
+            allow,
+            deny,
+            autoload,
+            versions,
+            ", ".join(sources) or "defaults",
+            allow_origin,
+            deny_origin,
         )
 
     def blocked_by(self, names: list[str], version: str | None) -> str | None:
@@ -154,8 +159,7 @@ def _read_policy_file(path: Path) -> Policy:
     versions = data.get("versions", {})
     if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
         raise ConfigurationError(
-            f"Plugin policy file {path}: [versions] maps distribution names to ranges "
-            "like \">=1,<2\""
+            f'Plugin policy file {path}: [versions] maps distribution names to ranges like ">=1,<2"'
         )
     for spec in versions.values():
         try:
@@ -183,7 +187,7 @@ def _version_ok(version: str, spec: str) -> bool:
         specifier = SpecifierSet(spec)
     except InvalidSpecifier:
         raise ConfigurationError(
-            f"Plugin policy version range {spec!r} is invalid; write it like \">=1,<2\""
+            f'Plugin policy version range {spec!r} is invalid; write it like ">=1,<2"'
         ) from None
     try:
         return Version(version) in specifier

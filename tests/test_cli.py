@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 
-def aimu(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def aimu(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AIMU_")}
     environ.update(env or {})
     return subprocess.run(

@@ -55,7 +55,9 @@ def test_tool_loop_stops_offering_tools_at_the_round_limit():
 
 def test_tool_errors_become_messages_the_model_reads():
     client = scripted(
-        Turn(tool_calls=[("explode", {"reason": "x"}), ("add", {"a": "not a number"}), ("nope", {})]),
+        Turn(
+            tool_calls=[("explode", {"reason": "x"}), ("add", {"a": "not a number"}), ("nope", {})]
+        ),
         Turn("recovered"),
     )
     client.tools = [add, explode]
@@ -155,7 +157,9 @@ def test_model_client_delegates_to_the_provider_client():
 
 
 def test_top_level_chat_is_one_call_without_tools():
-    chunks = list(aimu_core.chat("echo me", model="scripted:echo", stream=True, include="generating"))
+    chunks = list(
+        aimu_core.chat("echo me", model="scripted:echo", stream=True, include="generating")
+    )
     assert all(isinstance(c, StreamChunk) and c.phase is Phase.GENERATING for c in chunks)
     assert "".join(c.content for c in chunks) == "echo me"
     assert aimu_core.chat("plain", model="scripted:echo") == "plain"
@@ -179,7 +183,10 @@ def test_async_client_tool_calls_run_concurrently_and_in_order():
     async def run() -> list[str]:
         client = aio.client(
             "scripted:scripted",
-            script=[Turn(tool_calls=[("slow", {"tag": "first"}), ("slow", {"tag": "second"})]), "ok"],
+            script=[
+                Turn(tool_calls=[("slow", {"tag": "first"}), ("slow", {"tag": "second"})]),
+                "ok",
+            ],
         )
         client.tools = [slow]
         assert await client.chat("go") == "ok"

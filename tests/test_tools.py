@@ -197,7 +197,7 @@ def test_parameter_names_pydantic_reserves_still_work() -> None:
 )
 def test_unschemable_signatures_fail_at_decoration(source: str, message: str | None) -> None:
     namespace: dict[str, Any] = {"socket": socket, "Callable": Callable}
-    exec(compile(source, "<tool>", "exec", dont_inherit=True), namespace)  # noqa: S102 - real annotations
+    exec(compile(source, "<tool>", "exec", dont_inherit=True), namespace)
     if message is None:  # keyword-only and string annotations are fine
         assert parameters(tool(namespace["f"]))["required"] == ["y"]
         return

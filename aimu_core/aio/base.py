@@ -51,7 +51,12 @@ class AsyncBaseModelClient(ChatState, ABC):
         """Async generator: send one request and yield the reply as ``Delta`` pieces."""
 
     def _generate(
-        self, prompt: str, *, images: list[ImageInput] | None, generate_kwargs: dict[str, Any], stream: bool
+        self,
+        prompt: str,
+        *,
+        images: list[ImageInput] | None,
+        generate_kwargs: dict[str, Any],
+        stream: bool,
     ) -> AsyncIterator[Delta]:
         """One stateless completion. Defaults to a single-turn chat without tools."""
         return self._chat(
@@ -127,9 +132,8 @@ class AsyncBaseModelClient(ChatState, ABC):
                 self._record_turn(turn)
                 if not (offer and message.get("tool_calls")):
                     break
-                for call, result in zip(
-                    message["tool_calls"], await self._run_tools(toolbox, message["tool_calls"])
-                ):
+                results = await self._run_tools(toolbox, message["tool_calls"])
+                for call, result in zip(message["tool_calls"], results, strict=True):
                     self.messages.append(tool_message(call, result["response"]))
                     yield StreamChunk(Phase.TOOL_CALLING, result)
             yield turn.done()
@@ -149,7 +153,9 @@ class AsyncBaseModelClient(ChatState, ABC):
         self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any], stream: bool
     ) -> AsyncIterator[StreamChunk]:
         turn = TurnAssembler(split_thinking=self.model.supports_thinking)
-        async for delta in self._generate(prompt, images=images, generate_kwargs=kwargs, stream=stream):
+        async for delta in self._generate(
+            prompt, images=images, generate_kwargs=kwargs, stream=stream
+        ):
             for chunk in turn.feed(delta):
                 yield chunk
         for chunk in turn.flush():

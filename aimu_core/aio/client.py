@@ -27,9 +27,7 @@ class ModelClient:
         **options: Any,
     ) -> None:
         resolved = resolve(model, manager=manager)
-        client = build_client(
-            resolved, asynchronous=True, system_message=system_message, **options
-        )
+        client = build_client(resolved, asynchronous=True, system_message=system_message, **options)
         object.__setattr__(self, "client", client)
         object.__setattr__(self, "resolved", resolved)
 
@@ -52,7 +50,9 @@ class ModelClient:
         setattr(self.client, name, value)
 
     def __repr__(self) -> str:
-        return f"aio.ModelClient({self.resolved.model_string!r}, messages={len(self.client.messages)})"
+        return (
+            f"aio.ModelClient({self.resolved.model_string!r}, messages={len(self.client.messages)})"
+        )
 
 
 def client(model: ModelLike = None, *, system: str | None = None, **options: Any) -> ModelClient:

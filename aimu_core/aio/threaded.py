@@ -51,7 +51,12 @@ class ThreadedAsyncClient(AsyncBaseModelClient):
             yield delta
 
     async def _generate(
-        self, prompt: str, *, images: list[ImageInput] | None, generate_kwargs: dict[str, Any], stream: bool
+        self,
+        prompt: str,
+        *,
+        images: list[ImageInput] | None,
+        generate_kwargs: dict[str, Any],
+        stream: bool,
     ) -> AsyncIterator[Delta]:
         iterator = self.sync_client._generate(
             prompt, images=images, generate_kwargs=generate_kwargs, stream=stream

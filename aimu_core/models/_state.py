@@ -127,7 +127,9 @@ class ChatState:
             for m in source
         ]
 
-    def _generate_messages(self, prompt: str, images: Iterable[ImageInput] | None) -> list[dict[str, Any]]:
+    def _generate_messages(
+        self, prompt: str, images: Iterable[ImageInput] | None
+    ) -> list[dict[str, Any]]:
         head = [{"role": "system", "content": self.system_message}] if self.system_message else []
         return [*head, self._user_message(prompt, images)]
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tools.toolbox import Toolbox
-from .delta import Delta
 from ._state import ChatState, TurnAssembler, tool_message
+from .delta import Delta
 from .images import ImageInput
 from .spec import AdHocModel, Model
 from .stream import Phase, StreamChunk, filter_phases, parse_include
@@ -74,7 +74,12 @@ class BaseModelClient(ChatState, ABC):
         """
 
     def _generate(
-        self, prompt: str, *, images: list[ImageInput] | None, generate_kwargs: dict[str, Any], stream: bool
+        self,
+        prompt: str,
+        *,
+        images: list[ImageInput] | None,
+        generate_kwargs: dict[str, Any],
+        stream: bool,
     ) -> Iterator[Delta]:
         """One stateless completion. Defaults to a single-turn chat without tools."""
         return self._chat(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from ..errors import ConfigurationError, PluginUnavailableError
@@ -43,7 +42,11 @@ def resolve(model: ModelLike, *, manager: PluginManager | None = None) -> Resolv
         if len(matches) == 1:
             ((name, member),) = matches
             return ResolvedModel(manager.text_provider(name), member)
-        where = "several providers: " + ", ".join(sorted(n for n, _ in matches)) if matches else "no catalog"
+        where = (
+            "several providers: " + ", ".join(sorted(n for n, _ in matches))
+            if matches
+            else "no catalog"
+        )
         raise ConfigurationError(
             f"ModelSpec {model.id!r} is in {where}; pass a model string 'provider:{model.id}'"
         )
@@ -119,5 +122,3 @@ class ModelClient:
 
     def __repr__(self) -> str:
         return f"ModelClient({self.resolved.model_string!r}, messages={len(self.client.messages)})"
-
-

@@ -67,9 +67,7 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
                 "Providers for servers you run (e.g. openai-compat, ollama) accept one."
             )
         if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"Base URL {base_url!r} must start with http:// or https://"
-            )
+            raise ConfigurationError(f"Base URL {base_url!r} must start with http:// or https://")
     elif provider.requires_base_url:
         raise ConfigurationError(
             f"Provider {prefix!r} needs a base URL: write {prefix}:{model_id}@http://host:port/v1"

@@ -41,7 +41,9 @@ class ModelSpec:
         if not isinstance(self.id, str) or not self.id:
             raise ValueError("ModelSpec.id must be a non-empty string")
         # Read-only, so a shared spec cannot be changed through one client.
-        object.__setattr__(self, "generation_kwargs", MappingProxyType(dict(self.generation_kwargs)))
+        object.__setattr__(
+            self, "generation_kwargs", MappingProxyType(dict(self.generation_kwargs))
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ModelSpec) and other.id == self.id
@@ -62,15 +64,15 @@ class _ModelMeta(EnumMeta):
         return cls
 
     @property
-    def TOOL_MODELS(cls) -> list[Model]:  # noqa: N802 - public constant-style name
+    def TOOL_MODELS(cls) -> list[Model]:
         return [m for m in cls if m.spec.tools]  # type: ignore[attr-defined]
 
     @property
-    def THINKING_MODELS(cls) -> list[Model]:  # noqa: N802
+    def THINKING_MODELS(cls) -> list[Model]:
         return [m for m in cls if m.spec.thinking]  # type: ignore[attr-defined]
 
     @property
-    def VISION_MODELS(cls) -> list[Model]:  # noqa: N802
+    def VISION_MODELS(cls) -> list[Model]:
         return [m for m in cls if m.spec.vision]  # type: ignore[attr-defined]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from ..errors import ConfigurationError
@@ -11,7 +11,7 @@ from ..errors import ConfigurationError
 __all__ = ["Phase", "StreamChunk", "filter_phases", "parse_include"]
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """What a :class:`StreamChunk` carries.
 
     ``THINKING``

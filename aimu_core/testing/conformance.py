@@ -269,7 +269,9 @@ class ProviderConformance:
         client.tools = [secret_number]
         chunks = list(self._chat(client, "What is alpha's secret number?", stream=True))
         calls = [c.content for c in chunks if c.phase is Phase.TOOL_CALLING]
-        assert calls == [{"name": "secret_number", "arguments": {"name": "alpha"}, "response": "42"}]
+        assert calls == [
+            {"name": "secret_number", "arguments": {"name": "alpha"}, "response": "42"}
+        ]
         roles = [m["role"] for m in client.messages]
         assert roles == ["user", "assistant", "tool", "assistant"]
         call = client.messages[1]["tool_calls"][0]
@@ -279,7 +281,9 @@ class ProviderConformance:
         assert client.messages[3]["content"] == "It is 42."
         _assert_openai_format(client.messages)
 
-    def test_tool_calls_kept_but_not_run_without_use_tools(self, make_client: Any, script: Script) -> None:
+    def test_tool_calls_kept_but_not_run_without_use_tools(
+        self, make_client: Any, script: Script
+    ) -> None:
         client = make_client()
         if not client.model.supports_tools or not script:
             pytest.skip("needs a scripted tool model")
@@ -308,7 +312,11 @@ class ProviderConformance:
             if script:
                 assert text == "streamed async answer"
             assert [m["role"] for m in client.messages] == [
-                "system", "user", "assistant", "user", "assistant"
+                "system",
+                "user",
+                "assistant",
+                "user",
+                "assistant",
             ]
 
         asyncio.run(run())

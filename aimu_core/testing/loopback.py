@@ -50,10 +50,16 @@ class Response:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        return cls(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(data).encode())
+        return cls(
+            status,
+            {"Content-Type": "application/json", **(headers or {})},
+            json.dumps(data).encode(),
+        )
 
     @classmethod
-    def sse(cls, events: Iterable[dict[str, Any] | str | tuple[str, Any]], *, cut: bool = False) -> Response:
+    def sse(
+        cls, events: Iterable[dict[str, Any] | str | tuple[str, Any]], *, cut: bool = False
+    ) -> Response:
         """Server-sent events: dicts become ``data: {json}``, ``(event, data)`` pairs get an ``event:`` line."""
 
         def encode(event: Any) -> bytes:
@@ -63,7 +69,9 @@ class Response:
             data = event if isinstance(event, str) else json.dumps(event)
             return f"data: {data}\n\n".encode()
 
-        return cls(200, {"Content-Type": "text/event-stream"}, chunks=[encode(e) for e in events], cut=cut)
+        return cls(
+            200, {"Content-Type": "text/event-stream"}, chunks=[encode(e) for e in events], cut=cut
+        )
 
     @classmethod
     def ndjson(cls, objects: Iterable[Any], *, cut: bool = False) -> Response:

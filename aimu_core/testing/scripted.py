@@ -83,23 +83,40 @@ class Script:
             self.turns.extend(t if isinstance(t, Turn) else Turn(t) for t in turns)
 
     def play(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], kwargs: dict[str, Any], stream: bool
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        kwargs: dict[str, Any],
+        stream: bool,
     ) -> Iterator[Delta]:
         with self._lock:
             self.requests.append(
-                {"messages": copy.deepcopy(messages), "tools": tools, "kwargs": kwargs, "stream": stream}
+                {
+                    "messages": copy.deepcopy(messages),
+                    "tools": tools,
+                    "kwargs": kwargs,
+                    "stream": stream,
+                }
             )
             turn = self.turns.popleft() if self.turns else Turn(_echo(messages))
         if turn.fail and turn.fail != "stream_cut":
             raise FAILURES[turn.fail](f"scripted {turn.fail}", provider="scripted")
         text = f"<think>{turn.thinking}</think>{turn.text}" if turn.think_tags else turn.text
         thinking = "" if turn.think_tags else turn.thinking
-        calls = [ToolCallDelta(index=i, id=f"call_{i}", name=n, arguments=a) for i, (n, a) in enumerate(turn.tool_calls)]
-        usage = {"prompt_tokens": sum(len(str(m.get("content", ""))) for m in messages), "completion_tokens": len(text)}
+        calls = [
+            ToolCallDelta(index=i, id=f"call_{i}", name=n, arguments=a)
+            for i, (n, a) in enumerate(turn.tool_calls)
+        ]
+        usage = {
+            "prompt_tokens": sum(len(str(m.get("content", ""))) for m in messages),
+            "completion_tokens": len(text),
+        }
         if not stream:
             if turn.fail == "stream_cut":
                 raise StreamInterruptedError("scripted stream_cut", provider="scripted")
-            yield Delta(text=text, thinking=thinking, tool_calls=calls, usage=usage, finish_reason="stop")
+            yield Delta(
+                text=text, thinking=thinking, tool_calls=calls, usage=usage, finish_reason="stop"
+            )
             return
         for piece in _pieces(thinking):
             yield Delta(thinking=piece)

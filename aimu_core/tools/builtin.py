@@ -20,5 +20,7 @@ def current_time(timezone: str = "UTC") -> str:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {timezone!r}; use an IANA name like 'Europe/Paris'")
+        raise ValueError(
+            f"unknown time zone {timezone!r}; use an IANA name like 'Europe/Paris'"
+        ) from None
     return datetime.now(zone).isoformat(timespec="seconds")

@@ -122,9 +122,7 @@ def _arguments_model(fn: Callable[..., Any]) -> Any:
         default = ... if param.default is param.empty else param.default
         # Fields get neutral names and the parameter name as alias, so parameters
         # pydantic reserves or hides ("model_config", "copy", "_x") still work.
-        fields[f"p{len(fields)}"] = (
-            hints[param.name], pydantic.Field(default, alias=param.name)
-        )
+        fields[f"p{len(fields)}"] = (hints[param.name], pydantic.Field(default, alias=param.name))
     try:
         return pydantic.create_model(
             f"{fn.__name__}_arguments",

@@ -46,7 +46,8 @@ class Toolbox:
             return []
         if self._mcp_specs is None:
             self._mcp_specs = [
-                spec for spec in self._mcp.get_tools()
+                spec
+                for spec in self._mcp.get_tools()
                 if spec["function"]["name"] not in self._python
             ]
         return self._mcp_specs
@@ -68,7 +69,9 @@ class Toolbox:
         if name not in self._python and name not in {
             s["function"]["name"] for s in self._remote_specs()
         }:
-            known = ", ".join(sorted(self._python) + [s["function"]["name"] for s in self._remote_specs()])
+            known = ", ".join(
+                sorted(self._python) + [s["function"]["name"] for s in self._remote_specs()]
+            )
             return name, arguments, f"Error: there is no tool named {name!r}. Available: {known}."
         return name, arguments, None
 

@@ -8,15 +8,15 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import aimu_llamacpp
 import pytest
+from aimu_llamacpp import LlamaCppModel
+from aimu_llamacpp.client import AsyncLlamaCppClient, LlamaCppClient
 
 import aimu_core
-import aimu_llamacpp
 from aimu_core import aio
 from aimu_core.errors import ConfigurationError, ContextLengthError, ModelNotFoundError
 from aimu_core.models import Phase
-from aimu_llamacpp import LlamaCppModel
-from aimu_llamacpp.client import AsyncLlamaCppClient, LlamaCppClient
 
 GREEDY = {"temperature": 0, "seed": 0}
 
@@ -438,7 +438,7 @@ def test_using_the_model_inside_a_stream_does_not_deadlock(
 ) -> None:
     other = aimu_core.client("llamacpp:gemma-3-270m", **options)
     inner = []
-    for chunk in client.generate(
+    for _chunk in client.generate(
         "Once upon a time", stream=True, generate_kwargs={"max_tokens": 6}
     ):
         if not inner:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from conftest import LIVE_MODEL
 from aimu_openai.testing import OpenAIWireServer
+from conftest import LIVE_MODEL
 
 from aimu_core.testing import Turn
 from aimu_core.testing.conformance import ProviderConformance
