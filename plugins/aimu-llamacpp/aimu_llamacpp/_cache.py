@@ -25,7 +25,7 @@ from aimu_core.errors import ConfigurationError, ModelNotFoundError
 
 from ._errors import translate_load_error
 from ._jobs import ModelWorker
-from ._progress import Status
+from ._progress import progress
 
 __all__ = [
     "CacheInfo",
@@ -156,7 +156,7 @@ def _load(path: str, options: LoadOptions, label: str) -> LoadedModel:
             f"llama-cpp-python is not importable ({exc}); reinstall aimu-llamacpp"
         ) from exc
     _install_log_callback(llama_cpp)
-    with Status(f"loading {label}"):
+    with progress(f"loading {label}"):
         try:
             llm = llama_cpp.Llama(model_path=path, verbose=False, **options.llama_kwargs())
         except Exception as exc:

@@ -25,7 +25,7 @@ from types import ModuleType
 from aimu_core.errors import ConfigurationError, ModelNotFoundError
 
 from . import MODEL_PACKAGE
-from ._progress import Status
+from ._progress import progress
 
 __all__ = ["default_model_path", "expected_path"]
 
@@ -79,8 +79,7 @@ def default_model_path() -> Path:
 
 def _assemble(chunks: list[Path], target: Path, size: int, sha256: str) -> None:
     digest = hashlib.sha256()
-    done = shown = 0
-    with Status(f"assembling the default model {target.name} (first use)") as status:
+    with progress(f"assembling {target.name} (first use)", total=size) as bar:
         fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -89,10 +88,7 @@ def _assemble(chunks: list[Path], target: Path, size: int, sha256: str) -> None:
                         while block := src.read(_BLOCK):
                             out.write(block)
                             digest.update(block)
-                            done += len(block)
-                            if (percent := 100 * done // size) != shown:
-                                shown = percent
-                                status.update(f"{percent}% of {size / 2**20:.0f} MiB")
+                            bar.update(len(block))
             if digest.hexdigest() != sha256:
                 raise ConfigurationError(
                     "The embedded model's chunks do not add up to the published file (sha256 "

@@ -522,10 +522,10 @@ def test_stop_matcher_and_trim() -> None:
     ]
 
 
-def test_progress_status_only_on_a_terminal() -> None:
+def test_progress_only_on_a_terminal() -> None:
     import io
 
-    from aimu_llamacpp._progress import Status
+    from aimu_llamacpp._progress import progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -533,8 +533,10 @@ def test_progress_status_only_on_a_terminal() -> None:
 
     tty, pipe = Terminal(), io.StringIO()
     for stream in (tty, pipe):
-        with Status("loading model.gguf", stream=stream) as status:
-            status.update("50%")
-    assert "loading model.gguf ... 50%" in tty.getvalue()
-    assert "done in" in tty.getvalue()
+        with progress("assembling model.gguf", total=2048, stream=stream) as bar:
+            bar.update(1024)
+        with progress("loading model.gguf", stream=stream):
+            pass
+    assert "assembling model.gguf" in tty.getvalue() and "50%" in tty.getvalue()
+    assert "loading model.gguf ... 00:00" in tty.getvalue()
     assert pipe.getvalue() == ""
