@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from ..models._state import ChatState, TurnAssembler, tool_message
+from ..models._state import ChatState, ToolLoop, TurnAssembler
 from ..models.delta import Delta
 from ..models.images import ImageInput
 from ..models.spec import AdHocModel, Model
@@ -111,15 +111,11 @@ class AsyncBaseModelClient(ChatState, ABC):
         use_tools: bool,
         stream: bool,
     ) -> AsyncIterator[StreamChunk]:
-        start = len(self.messages)
-        self.messages.append(self._user_message(text, images))
-        finished = False
+        loop = ToolLoop(self, text, images, use_tools=use_tools)
         try:
-            toolbox = Toolbox(self.tools, self.mcp_client) if use_tools else Toolbox()
-            for round_ in range(self.max_tool_rounds + 1):
-                offer = bool(toolbox) and round_ < self.max_tool_rounds
-                turn = TurnAssembler(split_thinking=self.model.supports_thinking)
-                specs = await asyncio.to_thread(toolbox.specs) if offer else []
+            while True:
+                turn = loop.next_turn()
+                specs = await asyncio.to_thread(loop.toolbox.specs) if loop.offers_tools else []
                 async for delta in self._chat(
                     self._outgoing(), tools=specs, generate_kwargs=kwargs, stream=stream
                 ):
@@ -127,20 +123,15 @@ class AsyncBaseModelClient(ChatState, ABC):
                         yield chunk
                 for chunk in turn.flush():
                     yield chunk
-                message = turn.message()
-                self.messages.append(message)
-                self._record_turn(turn)
-                if not (offer and message.get("tool_calls")):
+                calls = loop.end_turn(turn)
+                if not calls:
                     break
-                results = await self._run_tools(toolbox, message["tool_calls"])
-                for call, result in zip(message["tool_calls"], results, strict=True):
-                    self.messages.append(tool_message(call, result["response"]))
-                    yield StreamChunk(Phase.TOOL_CALLING, result)
-            yield turn.done()
-            finished = True
+                results = await self._run_tools(loop.toolbox, calls)
+                for call, result in zip(calls, results, strict=True):
+                    yield loop.tool_result(call, result)
+            yield loop.finish(turn)
         finally:
-            if not finished:
-                del self.messages[start:]
+            loop.close()  # rolls back after an error or an abandoned stream
 
     async def _run_tools(self, toolbox: Toolbox, calls: list[dict[str, Any]]) -> list[Any]:
         if not self.concurrent_tool_calls or len(calls) == 1:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from ..errors import ConfigurationError
+from ..tools.toolbox import Toolbox, ToolResult
 from .delta import Delta, ToolCallAccumulator
 from .generate_kwargs import merge_kwargs, translate_kwargs
 from .images import ImageInput, user_content
@@ -20,7 +21,7 @@ from .spec import AdHocModel, Model
 from .stream import Phase, StreamChunk
 from .thinking import ThinkSplitter
 
-__all__ = ["ChatState", "TurnAssembler", "tool_message"]
+__all__ = ["ChatState", "ToolLoop", "TurnAssembler", "tool_message"]
 
 _KEEP = "__keep__"
 #: Keys aimu stores on messages for its own use and never sends to a model.
@@ -117,15 +118,17 @@ class ChatState:
     def _outgoing(self, messages: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """A deep copy of the history without aimu's private keys: providers may adapt it freely."""
         source = self.messages if messages is None else messages
-        # Strings are immutable: copying only containers keeps this cheap per call.
-        return [
-            {
-                k: v if type(v) is str else copy.deepcopy(v)
-                for k, v in m.items()
-                if k not in PRIVATE_KEYS
-            }
-            for m in source
-        ]
+        copies = []
+        for message in source:
+            outgoing = dict(message)
+            for key in PRIVATE_KEYS:
+                outgoing.pop(key, None)
+            # The common message ({role, content: str}) holds only immutable values;
+            # anything else (content parts, tool calls) is copied deeply.
+            if not (len(outgoing) == 2 and type(outgoing.get("content")) is str):
+                outgoing = copy.deepcopy(outgoing)
+            copies.append(outgoing)
+        return copies
 
     def _generate_messages(
         self, prompt: str, images: Iterable[ImageInput] | None
@@ -222,3 +225,61 @@ def tool_message(call: dict[str, Any], response: str) -> dict[str, Any]:
         "name": call["function"]["name"],
         "content": response,
     }
+
+
+class ToolLoop:
+    """The control of one ``chat()`` call, shared by the sync and async clients.
+
+    Both drive it the same way: ``turn = loop.next_turn()`` and ``loop.specs``
+    for each model request, then ``calls = loop.end_turn(turn)``; when calls
+    come back, run them (each client its own way) and hand each result to
+    :meth:`tool_result`; repeat until ``end_turn`` returns nothing. The user
+    turn is added on creation; :meth:`close` rolls everything back unless the
+    call got to :meth:`finish`.
+    """
+
+    def __init__(
+        self,
+        state: ChatState,
+        text: str,
+        images: list[ImageInput] | None,
+        *,
+        use_tools: bool,
+    ) -> None:
+        self._state = state
+        self._start = len(state.messages)
+        self._round = 0
+        self._finished = False
+        self.toolbox = Toolbox(state.tools, state.mcp_client) if use_tools else Toolbox()
+        state.messages.append(state._user_message(text, images))
+
+    @property
+    def offers_tools(self) -> bool:
+        """Tools are offered until the round limit; the last request must be answered."""
+        return bool(self.toolbox) and self._round < self._state.max_tool_rounds
+
+    def next_turn(self) -> TurnAssembler:
+        return TurnAssembler(split_thinking=self._state.model.supports_thinking)
+
+    def end_turn(self, turn: TurnAssembler) -> list[dict[str, Any]]:
+        """Record the model's turn; return the tool calls to run now (none: the loop is over)."""
+        message = turn.message()
+        self._state.messages.append(message)
+        self._state._record_turn(turn)
+        calls = message.get("tool_calls", []) if self.offers_tools else []
+        self._round += 1
+        return calls
+
+    def tool_result(self, call: dict[str, Any], result: ToolResult) -> StreamChunk:
+        """Record one tool's result for the model; return its ``tool_calling`` chunk."""
+        self._state.messages.append(tool_message(call, result["response"]))
+        return StreamChunk(Phase.TOOL_CALLING, result)
+
+    def finish(self, turn: TurnAssembler) -> StreamChunk:
+        self._finished = True
+        return turn.done()
+
+    def close(self) -> None:
+        """Roll the conversation back unless the call finished (an error, an abandoned stream)."""
+        if not self._finished:
+            del self._state.messages[self._start :]

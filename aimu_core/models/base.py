@@ -15,8 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..tools.toolbox import Toolbox
-from ._state import ChatState, TurnAssembler, tool_message
+from ._state import ChatState, ToolLoop, TurnAssembler
 from .delta import Delta
 from .images import ImageInput
 from .spec import AdHocModel, Model
@@ -147,37 +146,24 @@ class BaseModelClient(ChatState, ABC):
         use_tools: bool,
         stream: bool,
     ) -> Iterator[StreamChunk]:
-        start = len(self.messages)
-        self.messages.append(self._user_message(text, images))
-        finished = False
+        loop = ToolLoop(self, text, images, use_tools=use_tools)
         try:
-            toolbox = Toolbox(self.tools, self.mcp_client) if use_tools else Toolbox()
-            for round_ in range(self.max_tool_rounds + 1):
-                offer = bool(toolbox) and round_ < self.max_tool_rounds
-                turn = TurnAssembler(split_thinking=self.model.supports_thinking)
-                deltas = self._chat(
-                    self._outgoing(),
-                    tools=toolbox.specs() if offer else [],
-                    generate_kwargs=kwargs,
-                    stream=stream,
-                )
-                for delta in deltas:
+            while True:
+                turn = loop.next_turn()
+                specs = loop.toolbox.specs() if loop.offers_tools else []
+                for delta in self._chat(
+                    self._outgoing(), tools=specs, generate_kwargs=kwargs, stream=stream
+                ):
                     yield from turn.feed(delta)
                 yield from turn.flush()
-                message = turn.message()
-                self.messages.append(message)
-                self._record_turn(turn)
-                if not (offer and message.get("tool_calls")):
+                calls = loop.end_turn(turn)
+                if not calls:
                     break
-                for call in message["tool_calls"]:
-                    result = toolbox.call(call)
-                    self.messages.append(tool_message(call, result["response"]))
-                    yield StreamChunk(Phase.TOOL_CALLING, result)
-            yield turn.done()
-            finished = True
+                for call in calls:
+                    yield loop.tool_result(call, loop.toolbox.call(call))
+            yield loop.finish(turn)
         finally:
-            if not finished:  # an error, or the caller abandoned the stream
-                del self.messages[start:]
+            loop.close()  # rolls back after an error or an abandoned stream
 
     def _generate_turn(
         self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any], stream: bool
