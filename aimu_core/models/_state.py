@@ -99,6 +99,8 @@ class ChatState:
         merged = merge_kwargs(
             self.model.spec.generation_kwargs, self.default_generate_kwargs, generate_kwargs
         )
+        if not merged:
+            return merged
         return translate_kwargs(
             merged, self.GENERATE_KWARGS, self.NATIVE_KWARGS, provider=self.provider
         )
@@ -227,6 +229,9 @@ def tool_message(call: dict[str, Any], response: str) -> dict[str, Any]:
     }
 
 
+_NO_TOOLS = Toolbox()  # holds no state, so one instance serves every call without tools
+
+
 class ToolLoop:
     """The control of one ``chat()`` call, shared by the sync and async clients.
 
@@ -250,7 +255,8 @@ class ToolLoop:
         self._start = len(state.messages)
         self._round = 0
         self._finished = False
-        self.toolbox = Toolbox(state.tools, state.mcp_client) if use_tools else Toolbox()
+        has_tools = use_tools and (state.tools or state.mcp_client is not None)
+        self.toolbox = Toolbox(state.tools, state.mcp_client) if has_tools else _NO_TOOLS
         state.messages.append(state._user_message(text, images))
 
     @property
