@@ -110,7 +110,7 @@ def _models(args: argparse.Namespace) -> int:
     from .plugins import get_manager
 
     manager = get_manager()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for prefix, record in sorted(manager.text_providers.items()):
         if prefix != record.name:
             continue  # an alias: listed under the provider's own name

@@ -261,11 +261,11 @@ class PluginManager:
 
     def text_provider(self, prefix: str) -> TextProvider:
         """Return the text provider for a model-string prefix, or raise a helpful error."""
-        return self._lookup("text_providers", prefix)  # type: ignore[no-any-return]
+        return self._lookup("text_providers", prefix)
 
     def image_provider(self, prefix: str) -> ImageProvider:
         """Return the image provider for a model-string prefix, or raise a helpful error."""
-        return self._lookup("image_providers", prefix)  # type: ignore[no-any-return]
+        return self._lookup("image_providers", prefix)
 
     def _lookup(self, kind: str, key: str) -> Any:
         table: dict[str, Any] = getattr(self, kind)

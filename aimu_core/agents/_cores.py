@@ -148,7 +148,7 @@ class AgentCore(RunnerCore):
 
     @property
     def system_message(self) -> str | None:
-        return self.client.system_message  # type: ignore[no-any-return]
+        return self.client.system_message
 
     @system_message.setter
     def system_message(self, value: str | None) -> None:
@@ -156,7 +156,7 @@ class AgentCore(RunnerCore):
 
     @property
     def tools(self) -> list[Callable[..., Any]]:
-        return self.client.tools  # type: ignore[no-any-return]
+        return self.client.tools
 
     @tools.setter
     def tools(self, value: Iterable[Callable[..., Any]]) -> None:
@@ -168,7 +168,7 @@ class AgentCore(RunnerCore):
     @property
     def max_iterations(self) -> int:
         """Rounds of tool calls per run; then one final call with tools disabled."""
-        return self.client.max_tool_rounds  # type: ignore[no-any-return]
+        return self.client.max_tool_rounds
 
     @max_iterations.setter
     def max_iterations(self, value: int) -> None:
@@ -263,7 +263,7 @@ class SkillAgentCore(AgentCore):
     @property
     def system_message(self) -> str | None:
         """The system prompt as sent: yours, followed by the skills catalog."""
-        return self.client.system_message  # type: ignore[no-any-return]
+        return self.client.system_message
 
     @system_message.setter
     def system_message(self, value: str | None) -> None:

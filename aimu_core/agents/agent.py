@@ -51,7 +51,7 @@ class Agent(AgentCore, Runner):
             task, generate_kwargs=generate_kwargs, use_tools=True, stream=stream, images=images
         )
         if not stream:
-            return result  # type: ignore[no-any-return]
+            return result
         return self._tagged(result)
 
     def _tagged(self, chunks: Iterator[StreamChunk]) -> Iterator[StreamChunk]:

@@ -91,7 +91,7 @@ class Runner(ABC):
                 )
                 step = flow.send(output)
         except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            return stop.value
 
     def _stream_flow(
         self, flow: Flow, generate_kwargs: Mapping[str, Any] | None, iteration: int = 0

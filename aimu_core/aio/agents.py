@@ -87,7 +87,7 @@ class Runner(ABC):
                 )
                 step = flow.send(output)
         except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            return stop.value
 
     async def _stream_flow(
         self, flow: Flow, generate_kwargs: Mapping[str, Any] | None, iteration: int = 0
@@ -139,7 +139,7 @@ class Agent(AgentCore, Runner):
             task, generate_kwargs=generate_kwargs, use_tools=True, stream=stream, images=images
         )
         if not stream:
-            return result  # type: ignore[no-any-return]
+            return result
         return self._tagged(result)
 
     async def _tagged(self, chunks: AsyncIterator[StreamChunk]) -> AsyncIterator[StreamChunk]:

@@ -35,9 +35,9 @@ def resolve(model: ModelLike, *, manager: PluginManager | None = None) -> Resolv
         )
     if isinstance(model, ModelSpec):
         matches = {
-            (record.name, record.models(model.id))
+            (record.name, member)
             for record in manager.text_providers.values()
-            if record.models is not None and model.id in record.models._value2member_map_
+            if record.models is not None and (member := record.models.by_id(model.id)) is not None
         }
         if len(matches) == 1:
             ((name, member),) = matches
@@ -71,7 +71,7 @@ def build_client(resolved: ResolvedModel, *, asynchronous: bool = False, **optio
 
 def _load_client(record: TextProvider, path: str) -> type:
     try:
-        return load_object(path)  # type: ignore[no-any-return]
+        return load_object(path)
     except ImportError as exc:
         raise PluginUnavailableError(
             f"Provider {record.name!r} cannot load its client {path}: {exc}. Reinstall its "

@@ -104,12 +104,7 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
 
 
 def _catalog_member(catalog: type[Model] | None, model_id: str) -> Model | None:
-    if catalog is None:
-        return None
-    try:
-        return catalog(model_id)
-    except ValueError:
-        return None
+    return catalog.by_id(model_id) if catalog is not None else None
 
 
 def default_model_string(*, manager: PluginManager | None = None) -> str:

@@ -55,7 +55,7 @@ class ModelSpec:
 class _ModelMeta(EnumMeta):
     """Adds the class-level ``TOOL_MODELS``/``THINKING_MODELS``/``VISION_MODELS`` lists."""
 
-    def __new__(mcls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+    def __new__(mcls, name, bases, namespace, **kwargs):
         cls = super().__new__(mcls, name, bases, namespace, **kwargs)
         # Two members with one id would silently become aliases of each other.
         aliases = [n for n, member in cls.__members__.items() if member.name != n]
@@ -65,15 +65,19 @@ class _ModelMeta(EnumMeta):
 
     @property
     def TOOL_MODELS(cls) -> list[Model]:
-        return [m for m in cls if m.spec.tools]  # type: ignore[attr-defined]
+        return [m for m in _members(cls) if m.spec.tools]
 
     @property
     def THINKING_MODELS(cls) -> list[Model]:
-        return [m for m in cls if m.spec.thinking]  # type: ignore[attr-defined]
+        return [m for m in _members(cls) if m.spec.thinking]
 
     @property
     def VISION_MODELS(cls) -> list[Model]:
-        return [m for m in cls if m.spec.vision]  # type: ignore[attr-defined]
+        return [m for m in _members(cls) if m.spec.vision]
+
+
+def _members(catalog: type) -> list[Model]:
+    return list(catalog)  # type: ignore[call-overload]
 
 
 class Model(Enum, metaclass=_ModelMeta):
@@ -87,9 +91,15 @@ class Model(Enum, metaclass=_ModelMeta):
         member._spec = spec  # type: ignore[attr-defined]
         return member
 
+    @classmethod
+    def by_id(cls, model_id: str) -> Model | None:
+        """The member whose provider id is *model_id*, or ``None``."""
+        member = cls._value2member_map_.get(model_id)
+        return member if isinstance(member, cls) else None
+
     @property
     def spec(self) -> ModelSpec:
-        return self._spec  # type: ignore[attr-defined, no-any-return]
+        return self._spec  # type: ignore[attr-defined]
 
     @property
     def supports_tools(self) -> bool:

@@ -165,7 +165,7 @@ class ScriptedClient(BaseModelClient):
     def requests(self) -> list[dict[str, Any]]:
         return self.script.requests
 
-    def _chat(self, messages, *, tools, generate_kwargs, stream):  # type: ignore[no-untyped-def]
+    def _chat(self, messages, *, tools, generate_kwargs, stream):
         return self.script.play(messages, tools, generate_kwargs, stream)
 
 
@@ -191,6 +191,6 @@ class ScriptedAsyncClient(AsyncBaseModelClient):
     def requests(self) -> list[dict[str, Any]]:
         return self.script.requests
 
-    async def _chat(self, messages, *, tools, generate_kwargs, stream):  # type: ignore[no-untyped-def]
+    async def _chat(self, messages, *, tools, generate_kwargs, stream):
         for delta in self.script.play(messages, tools, generate_kwargs, stream):
             yield delta

@@ -75,7 +75,7 @@ def tool_spec(func: Callable[..., Any]) -> dict[str, Any]:
     """The OpenAI-format spec of a function, decorating it with ``@tool`` if needed."""
     if not hasattr(func, "__tool_spec__"):
         tool(func)
-    return func.__tool_spec__  # type: ignore[attr-defined, no-any-return]
+    return func.__tool_spec__  # type: ignore[attr-defined]
 
 
 def validate_arguments(func: Callable[..., Any], arguments: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +97,9 @@ def validate_arguments(func: Callable[..., Any], arguments: dict[str, Any]) -> d
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
         )
         raise ToolArgumentError(f"bad arguments for tool {func.__name__}: {problems}") from None
-    return {info.alias: getattr(parsed, field) for field, info in model.model_fields.items()}
+    return {
+        info.alias or field: getattr(parsed, field) for field, info in model.model_fields.items()
+    }
 
 
 def _arguments_model(fn: Callable[..., Any]) -> Any:
