@@ -10,7 +10,7 @@ contains a secret (see :func:`redact`).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "AimuError",
@@ -32,8 +32,8 @@ __all__ = [
     "ToolError",
     "ToolSignatureError",
     "UnknownProviderError",
-    "chain_safely",
     "redact",
+    "translate_sdk_error",
 ]
 
 
@@ -156,15 +156,26 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def chain_safely(
-    error: AimuError, cause: BaseException, secrets: Iterable[str | None]
-) -> AimuError:
-    """Chain *cause* to a translated *error*, unless the cause's text holds a secret.
+def translate_sdk_error(
+    exc: BaseException,
+    secrets: Iterable[str | None],
+    translate: Callable[[BaseException, str], AimuError | None],
+) -> BaseException:
+    """The aimu error for an SDK exception, safe to show: the plugin boundary's one rule.
 
-    Plugins translating an SDK exception want the original in the traceback,
-    except when the SDK quoted an API key in it: then it is dropped whole.
+    ``translate(exc, text)`` maps the exception to an aimu error (or ``None``
+    when it is not the SDK's), given *text*: its message with every secret
+    redacted. Aimu errors pass through unchanged. The SDK exception is
+    chained as the cause, unless its own text quoted a secret: then it is
+    dropped whole, so no traceback can show the key.
     """
-    leaked = any(secret and len(secret) >= 4 and secret in str(cause) for secret in secrets)
-    error.__cause__ = None if leaked else cause
+    if isinstance(exc, AimuError):
+        return exc
+    known = [secret for secret in secrets if secret]
+    error = translate(exc, redact(str(exc), known))
+    if error is None:
+        return exc
+    leaked = any(len(secret) >= 4 and secret in str(exc) for secret in known)
+    error.__cause__ = None if leaked else exc
     error.__suppress_context__ = True
     return error

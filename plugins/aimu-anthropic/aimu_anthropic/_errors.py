@@ -25,8 +25,8 @@ from aimu_core.errors import (
     RateLimitError,
     RequestTimeoutError,
     StreamInterruptedError,
-    chain_safely,
     redact,
+    translate_sdk_error,
 )
 
 __all__ = ["translate"]
@@ -50,14 +50,14 @@ def translate(
     streaming: bool,
 ) -> BaseException:
     """The aimu error for *exc* (or *exc* itself when it is not the SDK's)."""
-    if isinstance(exc, AimuError):
-        return exc
     secrets = list(secrets)
-    text = redact(str(exc), secrets)
-    error = _translate(exc, text, secrets, model=model, base_url=base_url, streaming=streaming)
-    if error is None:
-        return exc
-    return chain_safely(error, exc, secrets)
+    return translate_sdk_error(
+        exc,
+        secrets,
+        lambda error, text: _translate(
+            error, text, secrets, model=model, base_url=base_url, streaming=streaming
+        ),
+    )
 
 
 def _translate(
