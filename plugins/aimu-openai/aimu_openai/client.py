@@ -26,7 +26,7 @@ import openai
 from pydantic import SecretStr
 
 from aimu_core.aio import AsyncBaseModelClient
-from aimu_core.errors import AuthenticationError, ConfigurationError
+from aimu_core.errors import AimuError, AuthenticationError, ConfigurationError, translate_sdk_error
 from aimu_core.models import AdHocModel, BaseModelClient, Delta, Model, ModelSpec, ToolCallDelta
 
 from . import _endpoints
@@ -307,36 +307,39 @@ class _Endpoint:
 
     @contextmanager
     def _translating(self) -> Iterator[None]:
-        """Raise :mod:`aimu_core.errors` for whatever the SDK (or httpx, mid-stream) raised.
-
-        ``from None``: the SDK's exception may quote the server's answer
-        unredacted, so it is not chained.
-        """
-        ctx = self._errors
+        """Raise :mod:`aimu_core.errors` for whatever the SDK (or httpx, mid-stream) raised."""
         try:
             yield
-        except openai.APITimeoutError:
-            raise timeout_error(ctx, self.timeout) from None
-        except openai.APIConnectionError as exc:
-            raise connection_error(ctx, str(exc.__cause__ or "") or exc.message) from None
-        except openai.APIStatusError as exc:
-            raise status_error(
+        except Exception as exc:
+            error = translate_sdk_error(exc, self._errors.secrets, self._error_for)
+            if error is exc:
+                raise
+            raise error  # noqa: B904 - translate_sdk_error decided the chaining
+
+    def _error_for(self, exc: BaseException, text: str) -> AimuError | None:
+        """The aimu error for one SDK (or httpx) exception; ``None`` for anything else."""
+        ctx = self._errors
+        if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+            return timeout_error(ctx, self.timeout)
+        if isinstance(exc, openai.APIConnectionError):
+            return connection_error(ctx, str(exc.__cause__ or "") or exc.message)
+        if isinstance(exc, openai.APIStatusError):
+            return status_error(
                 ctx,
                 exc.status_code,
                 _error_message(exc),
                 code=exc.code,
                 headers=exc.response.headers,
-            ) from None
-        except openai.APIResponseValidationError as exc:
-            raise invalid_response(ctx, exc.message) from None
-        except openai.APIError as exc:  # an error event in the middle of a stream
-            raise stream_error(ctx, _error_message(exc), exc.code) from None
-        except json.JSONDecodeError as exc:  # a JSON content type with a body that is not
-            raise invalid_response(ctx, f"invalid JSON ({exc})") from None
-        except httpx.TimeoutException:  # raised as is while reading a stream
-            raise timeout_error(ctx, self.timeout) from None
-        except httpx.TransportError as exc:  # the connection broke while reading a stream
-            raise stream_interrupted(ctx, f"{type(exc).__name__}: {exc}") from None
+            )
+        if isinstance(exc, openai.APIResponseValidationError):
+            return invalid_response(ctx, exc.message)
+        if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
+            return stream_error(ctx, _error_message(exc), exc.code)
+        if isinstance(exc, json.JSONDecodeError):  # a JSON content type with a body that is not
+            return invalid_response(ctx, f"invalid JSON ({text})")
+        if isinstance(exc, httpx.TransportError):  # the connection broke while reading a stream
+            return stream_interrupted(ctx, f"{type(exc).__name__}: {text}")
+        return None
 
     def _completion(self, completion: Any) -> Delta:
         """The reply of a non-streamed call, checked to be a chat completion."""

@@ -138,6 +138,14 @@ def test_authentication_error_names_the_env_var_and_hides_the_key(
     assert exc.__cause__ is None and exc.__suppress_context__
 
 
+def test_sdk_exception_is_chained_when_it_quotes_no_secret(wire: OpenAIWireServer) -> None:
+    import openai
+
+    exc = fail("sync", False, wire, error(401, "invalid key"))
+    assert isinstance(exc, AuthenticationError)
+    assert isinstance(exc.__cause__, openai.AuthenticationError)
+
+
 def test_permission_denied_is_an_authentication_error(wire: OpenAIWireServer) -> None:
     exc = fail("sync", False, wire, error(403, "project has no access"))
     assert isinstance(exc, AuthenticationError) and exc.status_code == 403
