@@ -6,6 +6,7 @@
 from .agents import Agent, OrchestratorAgent, Runner, SkillAgent
 from .base import AsyncBaseModelClient
 from .client import ModelClient, chat, client
+from .loop_local import LoopLocal
 from .threaded import ThreadedAsyncClient
 from .workflows import Chain, EvaluatorOptimizer, Parallel, PlanExecuteEvaluator, Router
 
@@ -14,6 +15,7 @@ __all__ = [
     "AsyncBaseModelClient",
     "Chain",
     "EvaluatorOptimizer",
+    "LoopLocal",
     "ModelClient",
     "OrchestratorAgent",
     "Parallel",

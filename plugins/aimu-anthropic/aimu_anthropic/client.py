@@ -8,10 +8,8 @@ yielded as they arrive. SDK exceptions become :mod:`aimu_core.errors` here.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import warnings
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import anthropic
 from pydantic import SecretStr
 
-from aimu_core.aio import AsyncBaseModelClient
+from aimu_core.aio import AsyncBaseModelClient, LoopLocal
 from aimu_core.errors import ConfigurationError
 from aimu_core.models import BaseModelClient
 from aimu_core.models.delta import Delta
@@ -278,15 +276,10 @@ class AsyncAnthropicClient(_AnthropicRequests, AsyncBaseModelClient):
             default_generate_kwargs=default_generate_kwargs,
         )
         self._configure(api_key, base_url, timeout, max_retries)
-        self._sdk: anthropic.AsyncAnthropic | None = None
-        self._sdk_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._sdk = LoopLocal(lambda: anthropic.AsyncAnthropic(**self._sdk_options()))
 
     def _client(self) -> anthropic.AsyncAnthropic:
-        loop = asyncio.get_running_loop()
-        if self._sdk is None or self._sdk_loop is None or self._sdk_loop() is not loop:
-            self._sdk = anthropic.AsyncAnthropic(**self._sdk_options())
-            self._sdk_loop = weakref.ref(loop)
-        return self._sdk
+        return self._sdk.get()
 
     async def _chat(
         self,

@@ -10,15 +10,13 @@ and without ids, get stable ids and running indexes across the stream.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 import ollama
 from pydantic import SecretStr
 
-from aimu_core.aio import AsyncBaseModelClient
+from aimu_core.aio import AsyncBaseModelClient, LoopLocal
 from aimu_core.errors import ConfigurationError, StreamInterruptedError
 from aimu_core.models import BaseModelClient
 from aimu_core.models.delta import Delta, ToolCallDelta
@@ -302,15 +300,10 @@ class AsyncOllamaClient(_OllamaRequests, AsyncBaseModelClient):
             default_generate_kwargs=default_generate_kwargs,
         )
         self._configure(base_url, api_key, timeout)
-        self._sdk: ollama.AsyncClient | None = None
-        self._sdk_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._sdk = LoopLocal(lambda: ollama.AsyncClient(**self._sdk_options()))
 
     def _client(self) -> ollama.AsyncClient:
-        loop = asyncio.get_running_loop()
-        if self._sdk is None or self._sdk_loop is None or self._sdk_loop() is not loop:
-            self._sdk = ollama.AsyncClient(**self._sdk_options())
-            self._sdk_loop = weakref.ref(loop)
-        return self._sdk
+        return self._sdk.get()
 
     def _chat(
         self,
