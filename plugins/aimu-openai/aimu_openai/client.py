@@ -25,7 +25,7 @@ import httpx
 import openai
 from pydantic import SecretStr
 
-from aimu_core.aio import AsyncBaseModelClient
+from aimu_core.aio import AsyncBaseModelClient, LoopLocal
 from aimu_core.errors import AimuError, AuthenticationError, ConfigurationError, translate_sdk_error
 from aimu_core.models import AdHocModel, BaseModelClient, Delta, Model, ModelSpec, ToolCallDelta
 
@@ -566,10 +566,19 @@ class AsyncOpenAICompatClient(_Endpoint, AsyncBaseModelClient):
         key = self._configure(api_key, base_url, timeout)
         if stream_usage is not None:
             self.stream_usage = stream_usage
-        self.sdk_client = openai.AsyncOpenAI(
-            **self._sdk_options(key, timeout, max_retries, default_headers, http_client)
-        )
-        self._scrub_sdk(self.sdk_client)
+        options = self._sdk_options(key, timeout, max_retries, default_headers, http_client)
+        self._sdk = LoopLocal(lambda: self._new_sdk(options))
+
+    def _new_sdk(self, options: dict[str, Any]) -> openai.AsyncOpenAI:
+        sdk = openai.AsyncOpenAI(**options)
+        self._scrub_sdk(sdk)
+        return sdk
+
+    @property
+    def sdk_client(self) -> openai.AsyncOpenAI:
+        """The ``openai.AsyncOpenAI`` client of the running event loop (its connections
+        belong to that loop), so one aimu client works across ``asyncio.run`` calls."""
+        return self._sdk.get()
 
     async def _chat(
         self,

@@ -341,3 +341,13 @@ def test_tool_loop_runs_in_the_async_client(wire: OpenAIWireServer) -> None:
         "found bob",
     ]
     assert [m["role"] for m in wire.bodies[1]["messages"]] == ["user", "assistant", "tool", "tool"]
+
+
+def test_async_client_works_across_event_loops(wire: OpenAIWireServer) -> None:
+    # The SDK's connections belong to the loop that opened them; a client
+    # reused from a second asyncio.run must not talk through a closed loop.
+    wire.script([Turn("first"), Turn("second")])
+    client = aio.client(f"openai-compat:m@{wire.url}", max_retries=0)
+    assert asyncio.run(client.chat("one")) == "first"
+    assert asyncio.run(client.chat("two")) == "second"
+    assert [m["content"] for m in client.messages] == ["one", "first", "two", "second"]
