@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..models._state import ChatState
+from ..models.conversation import ChatState
 from ..models.stream import Phase, StreamChunk
 
 __all__ = [

@@ -1,29 +1,76 @@
 """The async surface: the same names as the sync one, ``async def`` throughout.
 
-``import aimu_core`` does not import this package; ``import aimu_core.aio`` does.
+``import aimu_core`` does not import this package; ``import aimu_core.aio``
+does, and it is cheap: every name loads on first use, so a plugin that only
+needs :class:`AsyncBaseModelClient` never imports a runner.
 """
 
-from .agents import Agent, OrchestratorAgent, Runner, SkillAgent
-from .base import AsyncBaseModelClient
-from .client import ModelClient, chat, client
-from .loop_local import LoopLocal
-from .threaded import ThreadedAsyncClient
-from .workflows import Chain, EvaluatorOptimizer, Parallel, PlanExecuteEvaluator, Router
+from __future__ import annotations
 
-__all__ = [
-    "Agent",
-    "AsyncBaseModelClient",
-    "Chain",
-    "EvaluatorOptimizer",
-    "LoopLocal",
-    "ModelClient",
-    "OrchestratorAgent",
-    "Parallel",
-    "PlanExecuteEvaluator",
-    "Router",
-    "Runner",
-    "SkillAgent",
-    "ThreadedAsyncClient",
-    "chat",
-    "client",
-]
+import importlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+# public name -> "module:attribute" that defines it
+_LAZY = {
+    "Agent": "aimu_core.aio.agents:Agent",
+    "AsyncBaseModelClient": "aimu_core.models.base:AsyncBaseModelClient",
+    "Chain": "aimu_core.aio.workflows:Chain",
+    "EvaluatorOptimizer": "aimu_core.aio.workflows:EvaluatorOptimizer",
+    "LoopLocal": "aimu_core.models.loop_local:LoopLocal",
+    "ModelClient": "aimu_core.models.client:AsyncModelClient",
+    "OrchestratorAgent": "aimu_core.aio.agents:OrchestratorAgent",
+    "Parallel": "aimu_core.aio.workflows:Parallel",
+    "PlanExecuteEvaluator": "aimu_core.aio.workflows:PlanExecuteEvaluator",
+    "Router": "aimu_core.aio.workflows:Router",
+    "Runner": "aimu_core.aio.agents:Runner",
+    "SkillAgent": "aimu_core.aio.agents:SkillAgent",
+    "ThreadedAsyncClient": "aimu_core.models.threaded:ThreadedAsyncClient",
+}
+
+__all__ = sorted([*_LAZY, "chat", "client"])
+
+if TYPE_CHECKING:
+    from ..models.client import AsyncModelClient as ModelClient
+    from ..models.stream import Phase, StreamChunk
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'aimu_core.aio' has no attribute {name!r}")
+    module, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def client(model: Any = None, *, system: str | None = None, **options: Any) -> ModelClient:
+    """An async client for *model* (the default model when omitted)."""
+    from ..models.client import AsyncModelClient
+
+    if system is not None:
+        options["system_message"] = system
+    return AsyncModelClient(model, **options)
+
+
+async def chat(
+    message: str,
+    *,
+    model: Any = None,
+    system: str | None = None,
+    generate_kwargs: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    images: Iterable[Any] | None = None,
+    include: Iterable[str | Phase] | str | None = None,
+    **options: Any,
+) -> str | AsyncIterator[StreamChunk]:
+    """One-shot async chat on a fresh client, without tools."""
+    return await client(model, system=system, **options).chat(
+        message,
+        generate_kwargs=generate_kwargs,
+        use_tools=False,
+        stream=stream,
+        images=images,
+        include=include,
+    )

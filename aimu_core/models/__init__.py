@@ -14,7 +14,9 @@ _LAZY = {
     "AdHocModel": "spec",
     "Model": "spec",
     "ModelSpec": "spec",
+    "AsyncBaseModelClient": "base",
     "BaseModelClient": "base",
+    "AsyncModelClient": "client",
     "ModelClient": "client",
     "Delta": "delta",
     "ToolCallAccumulator": "delta",
@@ -31,8 +33,8 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:
-    from .base import BaseModelClient
-    from .client import ModelClient
+    from .base import AsyncBaseModelClient, BaseModelClient
+    from .client import AsyncModelClient, ModelClient
     from .delta import Delta, ToolCallAccumulator, ToolCallDelta
     from .generate_kwargs import PORTABLE_KWARGS
     from .resolve import ResolvedModel, default_model_string, resolve_model_string

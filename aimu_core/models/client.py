@@ -1,4 +1,7 @@
-"""``ModelClient``: the provider-agnostic factory for text clients."""
+"""``ModelClient`` and ``AsyncModelClient``: the provider-agnostic factories for text clients.
+
+``AsyncModelClient`` is what :mod:`aimu_core.aio` calls ``ModelClient``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ from typing import Any
 from ..errors import ConfigurationError, PluginUnavailableError
 from ..plugins import PluginManager, get_manager
 from ..records import TextProvider, load_object
-from .base import BaseModelClient
+from .base import AsyncBaseModelClient, BaseModelClient
 from .resolve import ResolvedModel, default_model_string, resolve_model_string
 from .spec import AdHocModel, Model, ModelSpec
 
-__all__ = ["ModelClient", "build_client", "resolve"]
+__all__ = ["AsyncModelClient", "ModelClient", "build_client", "resolve"]
 
 ModelLike = str | Model | ModelSpec | ResolvedModel | None
 
@@ -60,7 +63,7 @@ def build_client(resolved: ResolvedModel, *, asynchronous: bool = False, **optio
     record = resolved.provider
     path = record.async_client if asynchronous else record.client
     if path is None:
-        from ..aio.threaded import ThreadedAsyncClient
+        from .threaded import ThreadedAsyncClient
 
         return ThreadedAsyncClient(build_client(resolved, **options))
     cls = _load_client(record, path)
@@ -79,15 +82,11 @@ def _load_client(record: TextProvider, path: str) -> type:
         ) from exc
 
 
-class ModelClient:
-    """A client for any model, dispatched to the provider that serves it.
+class _ProviderFacade:
+    """What both factories share: every attribute is the provider client's."""
 
-    ``ModelClient("openai:gpt-4o")``, ``ModelClient(OllamaModel.QWEN3_8B)``,
-    ``ModelClient(spec)`` or ``ModelClient()`` for the default model. Provider
-    options (``base_url``, ``api_key``, ``timeout``, ``model_path`` ...) are
-    passed to the provider's client. Every attribute and method is the
-    provider client's; ``.client`` is the provider client itself.
-    """
+    client: Any
+    resolved: ResolvedModel
 
     def __init__(
         self,
@@ -98,18 +97,13 @@ class ModelClient:
         **options: Any,
     ) -> None:
         resolved = resolve(model, manager=manager)
-        client = build_client(resolved, system_message=system_message, **options)
+        client = build_client(
+            resolved, asynchronous=self._asynchronous, system_message=system_message, **options
+        )
         object.__setattr__(self, "client", client)
         object.__setattr__(self, "resolved", resolved)
 
-    client: BaseModelClient
-    resolved: ResolvedModel
-
-    def chat(self, *args: Any, **kwargs: Any) -> Any:
-        return self.client.chat(*args, **kwargs)
-
-    def generate(self, *args: Any, **kwargs: Any) -> Any:
-        return self.client.generate(*args, **kwargs)
+    _asynchronous = False
 
     def reset(self, *args: Any, **kwargs: Any) -> None:
         self.client.reset(*args, **kwargs)
@@ -121,4 +115,42 @@ class ModelClient:
         setattr(self.client, name, value)
 
     def __repr__(self) -> str:
-        return f"ModelClient({self.resolved.model_string!r}, messages={len(self.client.messages)})"
+        return (
+            f"{self._label}({self.resolved.model_string!r}, messages={len(self.client.messages)})"
+        )
+
+    _label = "ModelClient"
+
+
+class ModelClient(_ProviderFacade):
+    """A client for any model, dispatched to the provider that serves it.
+
+    ``ModelClient("openai:gpt-4o")``, ``ModelClient(OllamaModel.QWEN3_8B)``,
+    ``ModelClient(spec)`` or ``ModelClient()`` for the default model. Provider
+    options (``base_url``, ``api_key``, ``timeout``, ``model_path`` ...) are
+    passed to the provider's client. Every attribute and method is the
+    provider client's; ``.client`` is the provider client itself.
+    """
+
+    client: BaseModelClient
+
+    def chat(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.chat(*args, **kwargs)
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.generate(*args, **kwargs)
+
+
+class AsyncModelClient(_ProviderFacade):
+    """Async twin of :class:`ModelClient` (``aimu_core.aio.ModelClient``): builds the
+    provider's async client; ``await client.chat(...)``."""
+
+    client: AsyncBaseModelClient
+    _asynchronous = True
+    _label = "aio.ModelClient"
+
+    async def chat(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.client.chat(*args, **kwargs)
+
+    async def generate(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.client.generate(*args, **kwargs)

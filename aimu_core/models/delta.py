@@ -13,15 +13,25 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Delta", "ToolCallAccumulator", "ToolCallDelta"]
+__all__ = ["FINISH_REASONS", "Delta", "ToolCallAccumulator", "ToolCallDelta"]
+
+#: The finish reasons a provider reports, in OpenAI's vocabulary (translate
+#: yours, e.g. Anthropic's ``end_turn`` is ``"stop"``): the model ended its
+#: answer or hit a stop sequence; it hit ``max_tokens``; it asked for tools; a
+#: filter cut the answer. A provider with another reason may pass it through.
+FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter")
 
 
 @dataclass
 class ToolCallDelta:
     """A piece of one tool call. Pieces with the same ``index`` belong to one call.
 
-    ``arguments`` is a piece of JSON text (concatenated across pieces) or a
-    complete ``dict`` (as non-streaming SDKs give it).
+    Attributes:
+        index: which call of the turn this piece belongs to (0, 1, ...).
+        id: the call's id, in any one piece (one is made up when none comes).
+        name: the tool's name, in one piece, or in fragments that are concatenated.
+        arguments: a piece of JSON text (concatenated across pieces) or a
+            complete ``dict`` (as non-streaming SDKs give it).
     """
 
     index: int = 0
@@ -34,9 +44,16 @@ class ToolCallDelta:
 class Delta:
     """A piece of a model turn: answer text, reasoning, tool-call pieces, usage, finish reason.
 
-    ``text`` may contain ``<think>`` tags; the base client splits them out for
-    thinking models. Providers with a separate reasoning channel put it in
-    ``thinking``.
+    Attributes:
+        text: answer text; concatenated across deltas. It may contain
+            ``<think>`` tags: the base client splits them out for thinking models.
+        thinking: reasoning from a separate channel of the API, concatenated.
+        tool_calls: :class:`ToolCallDelta` pieces.
+        usage: token counts of the whole turn, usually on the last delta:
+            ``prompt_tokens``, ``completion_tokens`` (and ``total_tokens``,
+            ``reasoning_tokens`` when the API says). The last one given wins.
+        finish_reason: why the turn ended, one of :data:`FINISH_REASONS`;
+            usually on the last delta.
     """
 
     text: str = ""

@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..models.base import BaseModelClient
-from ..models.delta import Delta
-from ..models.images import ImageInput
-from .base import AsyncBaseModelClient
+from .base import AsyncBaseModelClient, BaseModelClient
+from .delta import Delta
+from .images import ImageInput
 
 __all__ = ["ThreadedAsyncClient"]
 
