@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = [
     "AimuError",
@@ -144,21 +145,35 @@ class SkillError(AimuError, ValueError):
     """A skill folder or its ``SKILL.md`` is malformed, or a skill name is unknown."""
 
 
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Return *text* with every non-empty secret replaced by ``'***'``.
+Secret = Any  # a str, a pydantic SecretStr (or anything with get_secret_value()), or None
+
+
+def _reveal(secrets: Iterable[Secret]) -> list[str]:
+    """The secrets' plain texts, those long enough to be worth redacting (4+ characters)."""
+    texts = []
+    for secret in secrets:
+        if secret is not None and not isinstance(secret, str):
+            secret = secret.get_secret_value()
+        if secret and len(secret) >= 4:
+            texts.append(secret)
+    return texts
+
+
+def redact(text: str, secrets: Iterable[Secret]) -> str:
+    """Return *text* with every secret replaced by ``'***'``.
 
     Plugins pass SDK error messages through this before wrapping them, because
     some SDKs echo (part of) the API key back in an authentication error.
+    *secrets* may hold plain strings or pydantic ``SecretStr`` values.
     """
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    for secret in _reveal(secrets):
+        text = text.replace(secret, "***")
     return text
 
 
 def translate_sdk_error(
     exc: BaseException,
-    secrets: Iterable[str | None],
+    secrets: Iterable[Secret],
     translate: Callable[[BaseException, str], AimuError | None],
 ) -> BaseException:
     """The aimu error for an SDK exception, safe to show: the plugin boundary's one rule.
@@ -171,11 +186,11 @@ def translate_sdk_error(
     """
     if isinstance(exc, AimuError):
         return exc
-    known = [secret for secret in secrets if secret]
+    known = _reveal(secrets)
     error = translate(exc, redact(str(exc), known))
     if error is None:
         return exc
-    leaked = any(len(secret) >= 4 and secret in str(exc) for secret in known)
+    leaked = any(secret in str(exc) for secret in known)
     error.__cause__ = None if leaked else exc
     error.__suppress_context__ = True
     return error

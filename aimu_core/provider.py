@@ -1,0 +1,107 @@
+"""Everything a provider plugin needs, from one import place.
+
+A text provider is its catalog (a :class:`Model` enum of :class:`ModelSpec`),
+its hook (``aimu_text_providers`` returning :class:`TextProvider` records),
+a client class implementing ``_chat`` (yielding :class:`Delta` pieces) and,
+for a network API, an error table. ``docs/how-to/write-a-plugin.md`` walks
+through one; the contract itself is documented on :class:`BaseModelClient`,
+:class:`Delta` and :class:`TextProvider`.
+
+Plugins import from here (and from :mod:`aimu_core.testing` in their tests)
+rather than from the modules below, which may move. Names load on first use,
+so a plugin module that imports ``hookimpl`` and ``TextProvider`` at discovery
+time pulls in nothing else.
+
+What is here, by purpose:
+
+* the hook marker and plugin API: :data:`hookimpl`, :data:`PLUGIN_API_VERSION`,
+  the records (:class:`TextProvider`, :class:`ImageProvider`, ...);
+* the client contract: :class:`BaseModelClient`, :class:`AsyncBaseModelClient`,
+  :class:`Delta`, :class:`ToolCallDelta`, :data:`PORTABLE_KWARGS`, :data:`FINISH_REASONS`;
+* models: :class:`Model`, :class:`ModelSpec`, :class:`AdHocModel`;
+* images in user messages: :data:`ImageInput`, :func:`image_part`, :func:`split_data_url`;
+* calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`;
+* errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
+  :func:`translate_sdk_error`, and the HTTP mapping of :mod:`aimu_core.http_errors`
+  (:class:`ErrorContext`, :func:`status_error`, :func:`transport_error`, ...).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_ERRORS = (
+    "AimuError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ContextLengthError",
+    "ModelNotFoundError",
+    "PluginError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "StreamInterruptedError",
+    "redact",
+    "translate_sdk_error",
+)
+_HTTP_ERRORS = (
+    "ErrorContext",
+    "connection_error",
+    "context_error",
+    "invalid_response",
+    "is_context_length",
+    "retry_after",
+    "status_error",
+    "stream_error",
+    "stream_interrupted",
+    "timeout_error",
+    "transport_error",
+)
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "hookimpl": "aimu_core.hookspecs",
+    "PLUGIN_API_VERSION": "aimu_core.plugins",
+    "ImageProvider": "aimu_core.records",
+    "MemoryBackend": "aimu_core.records",
+    "RunnerRecord": "aimu_core.records",
+    "TextProvider": "aimu_core.records",
+    "ToolRecord": "aimu_core.records",
+    "AdHocModel": "aimu_core.models.spec",
+    "Model": "aimu_core.models.spec",
+    "ModelSpec": "aimu_core.models.spec",
+    "AsyncBaseModelClient": "aimu_core.models.base",
+    "BaseModelClient": "aimu_core.models.base",
+    "Delta": "aimu_core.models.delta",
+    "FINISH_REASONS": "aimu_core.models.delta",
+    "ToolCallDelta": "aimu_core.models.delta",
+    "PORTABLE_KWARGS": "aimu_core.models.generate_kwargs",
+    "ImageInput": "aimu_core.models.images",
+    "image_part": "aimu_core.models.images",
+    "split_data_url": "aimu_core.models.images",
+    "LoopLocal": "aimu_core.models.loop_local",
+    "async_sdk_deltas": "aimu_core.sdk_calls",
+    "sdk_deltas": "aimu_core.sdk_calls",
+    **dict.fromkeys(_ERRORS, "aimu_core.errors"),
+    **dict.fromkeys(_HTTP_ERRORS, "aimu_core.http_errors"),
+}
+
+__all__ = sorted(_LAZY)
+
+if TYPE_CHECKING:
+    pass
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aimu_core.provider' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
