@@ -21,6 +21,14 @@ from typing import Any
 
 import pytest
 
+import aimu_core.plugins
+import aimu_core.testing.scripted
+from aimu_core.testing import scripted_site, write_distribution
+
+# The scripted provider is test-only (no entry point installs it): register it
+# for every in-process test, and give subprocesses its distribution (plugin_site).
+aimu_core.plugins.register(aimu_core.testing.scripted)
+
 _FIXTURES = Path(__file__).parent / "plugin_fixtures"
 
 #: (distribution, version, entry-point name, module) of each fixture plugin.
@@ -41,22 +49,24 @@ DISTRIBUTIONS = [
 @pytest.fixture(scope="session")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding every fixture plugin as an unpacked distribution."""
-    site = tmp_path_factory.mktemp("plugin-site")
+    site = scripted_site(tmp_path_factory.mktemp("plugin-site"))
     for dist, version, entry_point, module in DISTRIBUTIONS:
         shutil.copy(_FIXTURES / f"{module}.py", site / f"{module}.py")
-        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
-            "Summary: an aimu test fixture\n\n"
-            "The long description follows the headers.\nVersion: 9.9 (body text, not a header)\n",
-            encoding="utf-8",
-        )
-        (info / "entry_points.txt").write_text(
-            f"[aimu]\n{entry_point} = {module}\n", encoding="utf-8"
-        )
-        (info / "RECORD").write_text("", encoding="utf-8")
+        info = write_distribution(site, dist, version, {entry_point: module})
+        # A body after the headers, with a header-like line: only headers count.
+        with (info / "METADATA").open("a", encoding="utf-8") as metadata:
+            metadata.write(
+                "Summary: an aimu test fixture\n\n"
+                "The long description follows the headers.\n"
+                "Version: 9.9 (body text, not a header)\n"
+            )
     return site
+
+
+@pytest.fixture(scope="session")
+def scripted_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A ``PYTHONPATH`` entry installing only the scripted provider, for subprocesses."""
+    return str(scripted_site(tmp_path_factory.mktemp("scripted-site")))
 
 
 @dataclass

@@ -7,6 +7,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def scripted_installed(scripted_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install the (test-only) scripted provider for the `aimu` subprocesses."""
+    paths = [scripted_path, *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+
 
 def aimu(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
@@ -71,4 +80,13 @@ def test_plugins_lists_core_and_the_scripted_provider():
     assert plugins["scripted"]["status"] == "loaded"
     assert plugins["scripted"]["contributes"] == {"text_providers": ["scripted"]}
     text = aimu("plugins").stdout
-    assert "scripted (aimu-core" in text and "loaded" in text
+    assert "scripted (aimu-scripted" in text and "loaded" in text
+
+
+def test_a_users_install_shows_no_scripted_provider(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    models = aimu("models", "--json")
+    assert models.returncode == 0, models.stderr
+    assert not [row for row in json.loads(models.stdout) if row["model"].startswith("scripted:")]
+    plugins = {p["name"] for p in json.loads(aimu("plugins", "--json").stdout)}
+    assert "scripted" not in plugins

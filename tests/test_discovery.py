@@ -306,7 +306,7 @@ def test_autoload_off_loads_no_entry_point_but_register_works(
     code = (
         "import json, sys, aimu_core, aimu_core.plugins\n"
         "from aimu_core.errors import AimuError\n"
-        "import aimu_core.testing._plugin as scripted\n"
+        "import aimu_core.testing.scripted as scripted\n"
         "aimu_core.plugins.register(scripted)\n"
         "answer = aimu_core.chat('hi', model='scripted:scripted')\n"
         "try:\n"
@@ -319,19 +319,19 @@ def test_autoload_off_loads_no_entry_point_but_register_works(
     answer, error, names, modules = run_python("-c", code, env=env).json()
     assert answer == "hi"
     assert error == "UnknownProviderError"
-    assert names == ["aimu-core", "aimu_core.testing._plugin"]
+    assert names == ["aimu-core", "aimu_core.testing.scripted"]
     assert modules == []
     assert not marker.exists()
 
 
 def test_register_of_a_discovered_plugin_is_a_no_op(run_python: Runner) -> None:
     code = (
-        "import json, aimu_core.plugins, aimu_core.testing._plugin as scripted\n"
+        "import json, aimu_core.plugins, aimu_core.testing.scripted as scripted\n"
         "aimu_core.plugins.register(scripted)\n"
         "rows = [p.to_dict() for p in aimu_core.plugins.get_manager().plugins]\n"
         "print(json.dumps([(r['name'], r['status']) for r in rows if 'scripted' in r['name']]))\n"
     )
-    assert run_python("-c", code, plugins=False).json() == [["scripted", "loaded"]]
+    assert run_python("-c", code).json() == [["scripted", "loaded"]]
 
 
 # -- policy file ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-import aimu_core.testing._plugin as scripted_plugin
+import aimu_core.testing.scripted as scripted_plugin
 from aimu_core.errors import (
     ConfigurationError,
     ModelNotFoundError,

@@ -1,7 +1,8 @@
 """Test kit: the scripted provider, a loopback HTTP server and the provider conformance kit.
 
-Names load on first use, so discovering the scripted provider's plugin
-(``aimu_core.testing._plugin``) stays cheap. The conformance kit lives in
+The scripted provider is for tests only: nothing installs it. Register
+:mod:`aimu_core.testing.scripted` as a plugin in-process, or give a subprocess
+:func:`scripted_site` on its ``PYTHONPATH``. Names load on first use. The conformance kit lives in
 :mod:`aimu_core.testing.conformance` (it imports pytest). See
 ``docs/how-to/test-a-plugin.md``.
 """
@@ -16,7 +17,9 @@ _LAZY = {
     "Script": "scripted",
     "ScriptedAsyncClient": "scripted",
     "ScriptedClient": "scripted",
-    "ScriptedModel": "_plugin",
+    "ScriptedModel": "scripted",
+    "scripted_site": "distributions",
+    "write_distribution": "distributions",
     "Turn": "scripted",
     "LoopbackServer": "loopback",
     "Request": "loopback",
@@ -26,9 +29,9 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:
-    from ._plugin import ScriptedModel
+    from .distributions import scripted_site, write_distribution
     from .loopback import LoopbackServer, Request, Response
-    from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, Turn
+    from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, ScriptedModel, Turn
 
 
 def __getattr__(name: str) -> Any:

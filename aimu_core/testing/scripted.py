@@ -2,8 +2,11 @@
 
 Each request the client makes to its "model" consumes one :class:`Turn` of
 its script; with the script used up it echoes the last user message. It is a
-real provider, registered through the ``aimu_text_providers`` hook like any
-other, so tests of runners and apps exercise the whole client stack::
+real provider, contributed through the ``aimu_text_providers`` hook like any
+other, so tests of runners and apps exercise the whole client stack. It is
+for tests only, so no entry point installs it: register this module as a
+plugin (``aimu_core.plugins.register(aimu_core.testing.scripted)``), or put
+:func:`aimu_core.testing.scripted_site` on a subprocess's ``PYTHONPATH``::
 
     client = aimu_core.client("scripted:scripted", script=[
         Turn(tool_calls=[("get_weather", {"city": "Paris"})]),
@@ -20,7 +23,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..aio.base import AsyncBaseModelClient
 from ..errors import (
     AuthenticationError,
     ContextLengthError,
@@ -28,13 +30,48 @@ from ..errors import (
     RateLimitError,
     StreamInterruptedError,
 )
-from ..models.base import BaseModelClient
+from ..hookspecs import hookimpl
+from ..models.base import AsyncBaseModelClient, BaseModelClient
 from ..models.delta import Delta, ToolCallDelta
 from ..models.generate_kwargs import PORTABLE_KWARGS
-from ..models.spec import AdHocModel, Model
-from ._plugin import ScriptedModel
+from ..models.spec import AdHocModel, Model, ModelSpec
+from ..records import TextProvider
 
-__all__ = ["FAILURES", "Script", "ScriptedAsyncClient", "ScriptedClient", "ScriptedModel", "Turn"]
+__all__ = [
+    "AIMU_PLUGIN_API",
+    "FAILURES",
+    "Script",
+    "ScriptedAsyncClient",
+    "ScriptedClient",
+    "ScriptedModel",
+    "Turn",
+    "aimu_text_providers",
+]
+
+AIMU_PLUGIN_API = 1
+
+
+class ScriptedModel(Model):
+    """The scripted provider's catalog (``scripted:scripted`` can do everything)."""
+
+    SCRIPTED = ModelSpec("scripted", tools=True, thinking=True, vision=True)
+    ECHO = ModelSpec("echo")
+
+
+@hookimpl
+def aimu_text_providers() -> list[TextProvider]:
+    return [
+        TextProvider(
+            name="scripted",
+            client="aimu_core.testing.scripted:ScriptedClient",
+            async_client="aimu_core.testing.scripted:ScriptedAsyncClient",
+            models=ScriptedModel,
+            open_catalog=True,
+            accepts_base_url=True,
+            description="Scripted replies for tests (echoes when the script is empty)",
+        )
+    ]
+
 
 #: Failure kinds a :class:`Turn` can script, and the error each becomes.
 FAILURES: dict[str, type[ProviderError]] = {
