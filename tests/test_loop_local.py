@@ -1,0 +1,26 @@
+"""``LoopLocal``: one SDK client per event loop."""
+
+from __future__ import annotations
+
+
+def test_loop_local_makes_one_object_per_event_loop():
+    import asyncio
+
+    from aimu_core.aio import LoopLocal
+
+    made: list[object] = []
+
+    def factory() -> object:
+        made.append(object())
+        return made[-1]
+
+    local = LoopLocal(factory)
+
+    async def twice() -> tuple[object, object]:
+        return local.get(), local.get()
+
+    first = asyncio.run(twice())
+    second = asyncio.run(twice())
+    assert first[0] is first[1] and second[0] is second[1]
+    assert first[0] is not second[0] and len(made) == 2
+    assert local.get() is second[0]  # outside a loop: the last one made
