@@ -90,8 +90,48 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(_LAZY)
 
+# A lazy namespace, like the packages' __init__ modules: these imports are for type
+# checkers only (at run time __getattr__ loads each name on first use).
+# ruff: noqa: F401
 if TYPE_CHECKING:
-    pass
+    from .errors import (
+        AimuError,
+        AuthenticationError,
+        ConfigurationError,
+        ContextLengthError,
+        ModelNotFoundError,
+        PluginError,
+        ProviderConnectionError,
+        ProviderError,
+        RateLimitError,
+        RequestTimeoutError,
+        StreamInterruptedError,
+        redact,
+        translate_sdk_error,
+    )
+    from .hookspecs import hookimpl
+    from .http_errors import (
+        ErrorContext,
+        connection_error,
+        context_error,
+        invalid_response,
+        is_context_length,
+        retry_after,
+        status_error,
+        stream_error,
+        stream_interrupted,
+        timeout_error,
+        transport_error,
+    )
+    from .models.base import AsyncBaseModelClient, BaseModelClient
+    from .models.delta import FINISH_REASONS, Delta, ToolCallDelta
+    from .models.generate_kwargs import PORTABLE_KWARGS
+    from .models.images import ImageInput, image_part, split_data_url
+    from .models.loop_local import LoopLocal
+    from .models.spec import AdHocModel, Model, ModelSpec
+    from .plugins import PLUGIN_API_VERSION
+    from .records import ImageProvider, MemoryBackend, RunnerRecord, TextProvider, ToolRecord
+    from .sdk_calls import async_sdk_deltas, sdk_deltas
 
 
 def __getattr__(name: str) -> Any:
