@@ -87,6 +87,8 @@ class ErrorContext:
         secrets: every secret the client knows; redacted from every message.
         hints: extra advice by HTTP status, appended to that status's message;
             ``{model}`` is replaced by the model id.
+        max_retries: whether the client takes ``max_retries=`` (its SDK retries);
+            rate-limit and server-error messages point to it only then.
     """
 
     provider: str
@@ -96,6 +98,7 @@ class ErrorContext:
     key_envs: tuple[str, ...] = ()
     secrets: tuple[SecretStr, ...] = field(default=(), repr=False)
     hints: Mapping[int, str] = field(default_factory=dict)
+    max_retries: bool = True
 
     def clean(self, text: object) -> str:
         """*text* with every secret redacted."""
@@ -172,8 +175,8 @@ def status_error(
         wait = retry_after(headers)
         when = f"retry after {wait:g} s" if wait is not None else "retry later"
         return RateLimitError(
-            f"{ctx.where} rate-limited the request (429): {text}. Slow down and {when}; "
-            f"max_retries= lets the SDK retry for you.{hint}",
+            f"{ctx.where} rate-limited the request (429): {text}. Slow down and {when}"
+            f"{'; ' + _RETRIES if ctx.max_retries else ''}.{hint}",
             provider=ctx.provider,
             status_code=429,
             retry_after=wait,
@@ -189,7 +192,7 @@ def status_error(
     if status >= 500:
         return ProviderError(
             f"{ctx.where} failed with a server error ({status}): {text}. This is usually "
-            f"temporary: retry later (max_retries= lets the SDK retry for you).{hint}",
+            f"temporary: retry later{f' ({_RETRIES})' if ctx.max_retries else ''}.{hint}",
             provider=ctx.provider,
             status_code=status,
         )
@@ -200,6 +203,7 @@ def status_error(
     )
 
 
+_RETRIES = "max_retries= lets the SDK retry for you"
 _NOT_FOUND = (
     " Check the model id (`aimu models` lists the catalog; a local server lists its own) "
     "and the base URL."
