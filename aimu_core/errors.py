@@ -16,8 +16,10 @@ from typing import Any
 __all__ = [
     "AimuError",
     "AuthenticationError",
+    "ConcurrentUseError",
     "ConfigurationError",
     "ContextLengthError",
+    "DegenerateTurnError",
     "ModelNotFoundError",
     "PluginConflictError",
     "PluginError",
@@ -117,6 +119,18 @@ class ContextLengthError(ProviderError):
 
 class StreamInterruptedError(ProviderError):
     """A streamed reply was cut off before the provider finished it."""
+
+
+class DegenerateTurnError(ProviderError):
+    """The model kept calling tools past ``max_tool_rounds`` and gave no answer."""
+
+
+# -- using a client --------------------------------------------------------------
+
+
+class ConcurrentUseError(AimuError, RuntimeError):
+    """A client was used in a way that would corrupt its conversation: a stream left
+    unfinished when a newer call started, or a tool calling the client that runs it."""
 
 
 # -- tools -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tools.toolbox import Toolbox
-from .conversation import ChatState, ToolLoop, TurnAssembler
+from .conversation import AsyncTurnGuard, ChatState, ToolLoop, TurnAssembler, TurnGuard
 from .delta import Delta
 from .images import ImageInput
 from .spec import AdHocModel, Model
@@ -56,6 +56,7 @@ class BaseModelClient(ChatState, ABC):
         default_generate_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
         self._init_state(model, system_message, tools, mcp_client, default_generate_kwargs)
+        self._turns = TurnGuard()
 
     # -- what providers implement --------------------------------------------------
 
@@ -154,7 +155,9 @@ class BaseModelClient(ChatState, ABC):
         stream: bool,
     ) -> Iterator[StreamChunk]:
         loop = ToolLoop(self, text, images, use_tools=use_tools)
+        self._turns.enter(loop)  # one turn at a time (see models.conversation)
         try:
+            loop.start()
             while True:
                 turn = loop.next_turn()
                 specs = loop.toolbox.specs() if loop.offers_tools else []
@@ -167,10 +170,14 @@ class BaseModelClient(ChatState, ABC):
                 if not calls:
                     break
                 for call in calls:
-                    yield loop.tool_result(call, loop.toolbox.call(call))
+                    loop.in_tools = True
+                    result = loop.toolbox.call(call)
+                    loop.in_tools = False
+                    yield loop.tool_result(call, result)
             yield loop.finish(turn)
         finally:
             loop.close()  # rolls back after an error or an abandoned stream
+            self._turns.leave(loop)
 
     def _generate_turn(
         self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any], stream: bool
@@ -207,6 +214,7 @@ class AsyncBaseModelClient(ChatState, ABC):
         default_generate_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
         self._init_state(model, system_message, tools, mcp_client, default_generate_kwargs)
+        self._turns = AsyncTurnGuard()
 
     @abstractmethod
     def _chat(
@@ -281,7 +289,9 @@ class AsyncBaseModelClient(ChatState, ABC):
         stream: bool,
     ) -> AsyncIterator[StreamChunk]:
         loop = ToolLoop(self, text, images, use_tools=use_tools)
+        await self._turns.enter(loop)  # one turn at a time (see models.conversation)
         try:
+            loop.start()
             while True:
                 turn = loop.next_turn()
                 specs = await asyncio.to_thread(loop.toolbox.specs) if loop.offers_tools else []
@@ -295,12 +305,15 @@ class AsyncBaseModelClient(ChatState, ABC):
                 calls = loop.end_turn(turn)
                 if not calls:
                     break
+                loop.in_tools = True
                 results = await self._run_tools(loop.toolbox, calls)
+                loop.in_tools = False
                 for call, result in zip(calls, results, strict=True):
                     yield loop.tool_result(call, result)
             yield loop.finish(turn)
         finally:
             loop.close()  # rolls back after an error or an abandoned stream
+            self._turns.leave(loop)
 
     async def _run_tools(self, toolbox: Toolbox, calls: list[dict[str, Any]]) -> list[Any]:
         if not self.concurrent_tool_calls or len(calls) == 1:

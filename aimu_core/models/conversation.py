@@ -1,18 +1,31 @@
-"""State logic shared by the sync client and its async twin (``aimu_core.aio``).
+"""The conversation engine shared by the sync client and its async twin.
 
 Everything here is I/O-free: the conversation (``messages`` and the system
-message), kwargs preparation, and :class:`TurnAssembler`, which turns a
+message), kwargs preparation, :class:`TurnAssembler`, which turns a
 provider's :class:`Delta` pieces into ``StreamChunk`` output and one
-OpenAI-format assistant message.
+OpenAI-format assistant message, :class:`ToolLoop`, the control of one
+``chat()`` call, and the turn guards that keep ``messages`` whole when one
+client is shared.
+
+The sharing contract: the turns of one client are serialized. A ``chat()``
+from another thread (or asyncio task) waits until the current turn has
+finished, streamed or not, so each turn lands whole, in order. A ``chat()``
+from the thread (or task) that still holds an unfinished stream first
+settles that stream: its turn is rolled back and the old iterator stops with
+:class:`~aimu_core.errors.ConcurrentUseError`. A tool that calls ``chat()`` on
+the client running it gets :class:`~aimu_core.errors.ConcurrentUseError` at
+once (it would wait on itself). A turn only ever removes what it added.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from ..errors import ConfigurationError
+from ..errors import ConcurrentUseError, ConfigurationError, DegenerateTurnError
 from ..tools.toolbox import Toolbox, ToolResult
 from .delta import Delta, ToolCallAccumulator
 from .generate_kwargs import merge_kwargs, translate_kwargs
@@ -21,7 +34,14 @@ from .spec import AdHocModel, Model
 from .stream import Phase, StreamChunk
 from .thinking import ThinkSplitter
 
-__all__ = ["ChatState", "ToolLoop", "TurnAssembler", "tool_message"]
+__all__ = [
+    "AsyncTurnGuard",
+    "ChatState",
+    "ToolLoop",
+    "TurnAssembler",
+    "TurnGuard",
+    "tool_message",
+]
 
 _KEEP = "__keep__"
 #: Keys aimu stores on messages for its own use and never sends to a model.
@@ -235,12 +255,13 @@ _NO_TOOLS = Toolbox()  # holds no state, so one instance serves every call witho
 class ToolLoop:
     """The control of one ``chat()`` call, shared by the sync and async clients.
 
-    Both drive it the same way: ``turn = loop.next_turn()`` and ``loop.specs``
-    for each model request, then ``calls = loop.end_turn(turn)``; when calls
-    come back, run them (each client its own way) and hand each result to
-    :meth:`tool_result`; repeat until ``end_turn`` returns nothing. The user
-    turn is added on creation; :meth:`close` rolls everything back unless the
-    call got to :meth:`finish`.
+    Both drive it the same way: :meth:`start` adds the user turn, then
+    ``turn = loop.next_turn()`` and ``loop.offers_tools`` for each model
+    request, then ``calls = loop.end_turn(turn)``; when calls come back, run
+    them (each client its own way) and hand each result to :meth:`tool_result`;
+    repeat until ``end_turn`` returns nothing. :meth:`close` rolls back every
+    message this call added unless it got to :meth:`finish`; :meth:`abandon`
+    does so at once, for a stream that a newer call settles.
     """
 
     def __init__(
@@ -252,12 +273,19 @@ class ToolLoop:
         use_tools: bool,
     ) -> None:
         self._state = state
-        self._start = len(state.messages)
+        self._text = text
+        self._images = images
+        self._added: list[dict[str, Any]] = []
         self._round = 0
         self._finished = False
+        self._abandoned = False
+        #: True while this call runs tools: a tool calling chat() on this client is refused.
+        self.in_tools = False
         has_tools = use_tools and (state.tools or state.mcp_client is not None)
         self.toolbox = Toolbox(state.tools, state.mcp_client) if has_tools else _NO_TOOLS
-        state.messages.append(state._user_message(text, images))
+
+    def start(self) -> None:
+        self._append(self._state._user_message(self._text, self._images))
 
     @property
     def offers_tools(self) -> bool:
@@ -265,12 +293,26 @@ class ToolLoop:
         return bool(self.toolbox) and self._round < self._state.max_tool_rounds
 
     def next_turn(self) -> TurnAssembler:
+        self._check_live()
         return TurnAssembler(split_thinking=self._state.model.supports_thinking)
 
     def end_turn(self, turn: TurnAssembler) -> list[dict[str, Any]]:
         """Record the model's turn; return the tool calls to run now (none: the loop is over)."""
+        self._check_live()
         message = turn.message()
-        self._state.messages.append(message)
+        at_limit = bool(self.toolbox) and not self.offers_tools
+        if at_limit and message.get("tool_calls"):
+            # The last request offered no tools, yet the model called some: calls
+            # that can never be answered would break every later request.
+            del message["tool_calls"]
+            if not message["content"]:
+                raise DegenerateTurnError(
+                    f"The model still called tools after {self._state.max_tool_rounds} rounds "
+                    "(the limit) and gave no answer. Raise max_tool_rounds (an Agent's "
+                    "max_iterations), or make the task or the system message more direct; "
+                    "the conversation is as it was before this call."
+                )
+        self._append(message)
         self._state._record_turn(turn)
         calls = message.get("tool_calls", []) if self.offers_tools else []
         self._round += 1
@@ -278,14 +320,111 @@ class ToolLoop:
 
     def tool_result(self, call: dict[str, Any], result: ToolResult) -> StreamChunk:
         """Record one tool's result for the model; return its ``tool_calling`` chunk."""
-        self._state.messages.append(tool_message(call, result["response"]))
+        self._append(tool_message(call, result["response"]))
         return StreamChunk(Phase.TOOL_CALLING, result)
 
     def finish(self, turn: TurnAssembler) -> StreamChunk:
+        self._check_live()
         self._finished = True
         return turn.done()
 
     def close(self) -> None:
         """Roll the conversation back unless the call finished (an error, an abandoned stream)."""
         if not self._finished:
-            del self._state.messages[self._start :]
+            self._roll_back()
+
+    def abandon(self) -> None:
+        """Roll back now: a newer call settles this unfinished stream."""
+        self._abandoned = True
+        self._roll_back()
+
+    def _append(self, message: dict[str, Any]) -> None:
+        self._state.messages.append(message)
+        self._added.append(message)
+
+    def _roll_back(self) -> None:
+        # Remove exactly the messages this call added (by identity), whatever
+        # else the list holds now.
+        added = {id(message) for message in self._added}
+        self._state.messages[:] = [m for m in self._state.messages if id(m) not in added]
+        self._added.clear()
+
+    def _check_live(self) -> None:
+        if self._abandoned:
+            raise ConcurrentUseError(
+                "This stream was settled (rolled back) because a newer chat() call on the same "
+                "client started before it was finished. Read a stream to its end (or close it) "
+                "before the next call."
+            )
+
+
+class TurnGuard:
+    """One turn at a time per sync client (see the module docstring for the contract)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: ToolLoop | None = None
+        self._thread: int | None = None
+
+    def enter(self, turn: ToolLoop) -> None:
+        owner = self._owner
+        if owner is not None and self._thread == threading.get_ident():
+            _settle(owner)
+            self._owner = turn  # the lock passes to the new turn as it is
+            return
+        self._lock.acquire()
+        self._owner, self._thread = turn, threading.get_ident()
+
+    def leave(self, turn: ToolLoop) -> None:
+        if self._owner is turn:
+            self._owner = self._thread = None
+            self._lock.release()
+
+
+class AsyncTurnGuard:
+    """One turn at a time per async client: an ``asyncio.Lock`` per event loop."""
+
+    def __init__(self) -> None:
+        self._owner: ToolLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._held: asyncio.Lock | None = None
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    async def enter(self, turn: ToolLoop) -> None:
+        owner, task = self._owner, asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        if owner is not None and (self._task is task or self._task_loop() is not loop):
+            # The same task holds an unfinished stream, or a finished event
+            # loop left a stream behind that can never be closed: settle it.
+            _settle(owner)
+            if self._task_loop() is not loop:
+                # That loop's lock and its waiters died with it; never touch them.
+                self._owner = self._task = self._held = None
+            else:
+                self._owner, self._task = turn, task
+                return
+        lock = self._locks.get(loop)
+        if lock is None:
+            self._locks = {loop: asyncio.Lock()}  # older loops' locks are dead
+            lock = self._locks[loop]
+        await lock.acquire()
+        self._owner, self._task, self._held = turn, task, lock
+
+    def leave(self, turn: ToolLoop) -> None:
+        if self._owner is turn:
+            held, self._held = self._held, None
+            self._owner = self._task = None
+            if held is not None and held.locked():
+                held.release()
+
+    def _task_loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._task.get_loop() if self._task is not None else None
+
+
+def _settle(owner: ToolLoop) -> None:
+    if owner.in_tools:
+        raise ConcurrentUseError(
+            "A tool called chat() on the client that is running it. Give the tool its own "
+            "client (aimu_core.client(...)), or return the data for the model to use."
+        )
+    owner.abandon()

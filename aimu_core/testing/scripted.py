@@ -16,6 +16,7 @@ plugin (``aimu_core.plugins.register(aimu_core.testing.scripted)``), or put
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 from collections import deque
@@ -231,3 +232,5 @@ class ScriptedAsyncClient(AsyncBaseModelClient):
     async def _chat(self, messages, *, tools, generate_kwargs, stream):
         for delta in self.script.play(messages, tools, generate_kwargs, stream):
             yield delta
+            # Give other tasks their turn between pieces, as a network reply would.
+            await asyncio.sleep(0)
