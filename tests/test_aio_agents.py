@@ -179,7 +179,7 @@ def test_sync_and_async_runners_behave_the_same(scenario: str) -> None:
     build = SCENARIOS[scenario]
     sync_runner, task = build(SYNC)
     async_runner, _ = build(ASYNC)
-    assert type(sync_runner).__name__ == type(async_runner).__name__
+    assert type(async_runner).__name__ == f"Async{type(sync_runner).__name__}"
     assert run_sync(sync_runner, task, False) == run_async(async_runner, task, False)
     assert state(sync_runner) == state(async_runner)
 

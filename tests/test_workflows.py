@@ -23,7 +23,7 @@ from aimu_core.agents import (
     parse_score,
     parse_verdict,
 )
-from aimu_core.agents._prompts import match_route, parse_plan
+from aimu_core.agents.prompts import match_route, parse_plan
 from aimu_core.errors import ConfigurationError, RoutingError
 from aimu_core.models import Phase, StreamChunk
 from aimu_core.testing import Turn

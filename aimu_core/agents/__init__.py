@@ -9,29 +9,54 @@ runner name), ``restore(messages)`` and ``as_tool()``.
   :class:`EvaluatorOptimizer`, :class:`PlanExecuteEvaluator`.
 
 A step, handler or worker of a workflow may be any runner or a model client,
-so agents and workflows nest. The async twins, with the same names, are in
-:mod:`aimu_core.aio`. See ``docs/explanation/runners.md``.
+so agents and workflows nest. Each runner has one module, named for it, that
+holds the sync class, its async twin (``AsyncAgent`` ..., exported by
+:mod:`aimu_core.aio` under the same names as here) and the I/O-free core the
+two share. Names load on first use, so importing one runner does not import
+the others. See ``docs/explanation/runners.md``.
 """
 
-from ._prompts import Verdict, parse_score, parse_verdict
-from ._workflow_cores import Attempt, Critique
-from .agent import Agent, OrchestratorAgent, SkillAgent
-from .base import Runner
-from .workflows import Chain, EvaluatorOptimizer, Parallel, PlanExecuteEvaluator, Router
+from __future__ import annotations
 
-__all__ = [
-    "Agent",
-    "Attempt",
-    "Chain",
-    "Critique",
-    "EvaluatorOptimizer",
-    "OrchestratorAgent",
-    "Parallel",
-    "PlanExecuteEvaluator",
-    "Router",
-    "Runner",
-    "SkillAgent",
-    "Verdict",
-    "parse_score",
-    "parse_verdict",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> the module of this package that defines it
+_LAZY = {
+    "Agent": ".agent",
+    "Attempt": ".plan_execute_evaluator",
+    "Chain": ".chain",
+    "Critique": ".evaluator_optimizer",
+    "EvaluatorOptimizer": ".evaluator_optimizer",
+    "OrchestratorAgent": ".orchestrator",
+    "Parallel": ".parallel",
+    "PlanExecuteEvaluator": ".plan_execute_evaluator",
+    "Router": ".router",
+    "Runner": ".runner",
+    "SkillAgent": ".skill_agent",
+    "Verdict": ".prompts",
+    "parse_score": ".prompts",
+    "parse_verdict": ".prompts",
+}
+
+__all__ = sorted(_LAZY)
+
+if TYPE_CHECKING:
+    from .agent import Agent
+    from .chain import Chain
+    from .evaluator_optimizer import Critique, EvaluatorOptimizer
+    from .orchestrator import OrchestratorAgent
+    from .parallel import Parallel
+    from .plan_execute_evaluator import Attempt, PlanExecuteEvaluator
+    from .prompts import Verdict, parse_score, parse_verdict
+    from .router import Router
+    from .runner import Runner
+    from .skill_agent import SkillAgent
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # later lookups find it without coming here
+    return value

@@ -1,22 +1,141 @@
-"""Autonomous runners: the model directs the flow through tool calls.
+"""``Agent`` and ``AsyncAgent``: a model with tools, looping until it stops calling tools.
 
-``Agent`` does not run a loop of its own: the client's ``chat(use_tools=True)``
+An agent does not run a loop of its own: the client's ``chat(use_tools=True)``
 is *the* tool loop (bounded by ``max_tool_rounds``, a final round without
-tools). The agent configures it, runs it and tags what it streams.
+tools). :class:`AgentCore` configures the client, the two classes run it and
+tag what it streams with :class:`RoundCounter`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from typing import Any, TypedDict
 
 from ..models.images import ImageInput
-from ..models.stream import StreamChunk
-from ._cores import AgentCore, OrchestratorCore, SkillAgentCore
-from ._shared import RoundCounter
-from .base import Runner, _close
+from ..models.stream import Phase, StreamChunk
+from ..tools.decorator import tool_spec
+from ._clients import check_client
+from .runner import (
+    AsyncRunner,
+    Runner,
+    RunnerCore,
+    aclose_stream,
+    check_count,
+    check_name,
+    close_stream,
+)
 
-__all__ = ["Agent", "OrchestratorAgent", "SkillAgent"]
+__all__ = ["Agent", "AgentCore", "AgentOptions", "AsyncAgent", "RoundCounter"]
+
+
+class RoundCounter:
+    """Tags a client's chat stream with an agent's name and the tool round of each chunk.
+
+    The base client's tool loop emits, per round, the model turn's chunks and
+    then one ``tool_calling`` chunk per call it ran; the next round's first
+    chunk is therefore the first chunk after a ``tool_calling`` one. Rounds
+    count from 0; a ``tool_calling`` chunk carries the round that requested it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.round = 0
+        self._after_tools = False
+
+    def tag(self, chunk: StreamChunk) -> StreamChunk:
+        if chunk.phase is Phase.TOOL_CALLING:
+            self._after_tools = True
+        elif self._after_tools:
+            self.round += 1
+            self._after_tools = False
+        return chunk._replace(agent=self.name, iteration=self.round)
+
+
+class AgentOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`Agent` that the other agents pass on unchanged."""
+
+    max_iterations: int | None
+    reset_messages_on_run: bool
+    description: str
+
+
+class AgentCore(RunnerCore):
+    """An agent: a client, a system message and tools; the client's tool loop does the work.
+
+    Configuring the agent configures its client (the agent drives it):
+    ``system_message``, ``tools`` and ``max_iterations`` (the client's
+    ``max_tool_rounds``) are the client's own attributes.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        system_message: str | None = None,
+        *,
+        name: str = "agent",
+        tools: Iterable[Callable[..., Any]] | None = None,
+        max_iterations: int | None = None,
+        reset_messages_on_run: bool = False,
+        description: str = "",
+    ) -> None:
+        check_client(client, self._asynchronous, type(self).__name__)
+        self.client = client
+        self.name = check_name(name)
+        self.description = description
+        self.reset_messages_on_run = reset_messages_on_run
+        if system_message is not None:
+            client.system_message = system_message
+        if tools is not None:
+            self.tools = list(tools)
+        if max_iterations is not None:
+            self.max_iterations = max_iterations
+
+    @property
+    def system_message(self) -> str | None:
+        return self.client.system_message
+
+    @system_message.setter
+    def system_message(self, value: str | None) -> None:
+        self.client.system_message = value
+
+    @property
+    def tools(self) -> list[Callable[..., Any]]:
+        return self.client.tools
+
+    @tools.setter
+    def tools(self, value: Iterable[Callable[..., Any]]) -> None:
+        value = list(value)
+        for fn in value:
+            tool_spec(fn)  # a bad signature fails here, not in the middle of a run
+        self.client.tools = value
+
+    @property
+    def max_iterations(self) -> int:
+        """Rounds of tool calls per run; then one final call with tools disabled."""
+        return self.client.max_tool_rounds
+
+    @max_iterations.setter
+    def max_iterations(self, value: int) -> None:
+        self.client.max_tool_rounds = check_count(value, "max_iterations")
+
+    def _own_conversations(self) -> list[tuple[str, Any]]:
+        return [(self.name, self.client)]
+
+    def _chat_options(
+        self, generate_kwargs: Mapping[str, Any] | None, stream: bool, images: Any
+    ) -> dict[str, Any]:
+        """Start a run: the keyword arguments of the client's ``chat`` that runs it."""
+        if self.reset_messages_on_run:
+            self.client.reset()
+        return {
+            "generate_kwargs": generate_kwargs,
+            "use_tools": True,
+            "stream": stream,
+            "images": images,
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, client={self.client!r})"
 
 
 class Agent(AgentCore, Runner):
@@ -46,13 +165,8 @@ class Agent(AgentCore, Runner):
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
     ) -> str | Iterator[StreamChunk]:
-        self._start_run()
-        result = self.client.chat(
-            task, generate_kwargs=generate_kwargs, use_tools=True, stream=stream, images=images
-        )
-        if not stream:
-            return result
-        return self._tagged(result)
+        result = self.client.chat(task, **self._chat_options(generate_kwargs, stream, images))
+        return self._tagged(result) if stream else result
 
     def _tagged(self, chunks: Iterator[StreamChunk]) -> Iterator[StreamChunk]:
         counter = RoundCounter(self.name)
@@ -60,33 +174,29 @@ class Agent(AgentCore, Runner):
             for chunk in chunks:
                 yield counter.tag(chunk)
         finally:
-            _close(chunks)  # an abandoned stream rolls the conversation back now
+            close_stream(chunks)  # an abandoned stream rolls the conversation back now
 
 
-class SkillAgent(SkillAgentCore, Agent):
-    """An agent with skills: ``SKILL.md`` folders (agentskills.io format).
+class AsyncAgent(AgentCore, AsyncRunner):
+    """Async twin of :class:`Agent` (``aimu_core.aio.Agent``), on an async client (``aio.client(...)``).
 
-    Args:
-        client: the model client.
-        skills: a :class:`~aimu_core.skills.SkillManager`, or folders to scan
-            for ``*/SKILL.md`` (the default folders when ``None``: see
-            :data:`aimu_core.skills.DEFAULT_SKILL_DIRS`).
-        system_message: your system prompt; the skills catalog is appended.
-
-    Other arguments as for :class:`Agent`. The model sees each skill's name
-    and description and calls ``activate_skill(name)`` to read its body.
+    The client's async tool loop runs a turn's tool calls concurrently.
     """
 
+    async def run(
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        images: Iterable[ImageInput] | None = None,
+    ) -> str | AsyncIterator[StreamChunk]:
+        result = await self.client.chat(task, **self._chat_options(generate_kwargs, stream, images))
+        return self._tagged(result) if stream else result
 
-class OrchestratorAgent(OrchestratorCore, Agent):
-    """An agent that delegates to a fixed roster of workers, each offered as a tool.
-
-    Args:
-        client: the orchestrator's model client.
-        workers: runners (or clients, wrapped as agents) exposed through
-            ``as_tool()``; a tool is named after its worker.
-        system_message: defaults to a prompt listing the workers.
-
-    Other arguments as for :class:`Agent`; ``messages`` holds the
-    orchestrator's conversation and every worker's.
-    """
+    async def _tagged(self, chunks: AsyncIterator[StreamChunk]) -> AsyncIterator[StreamChunk]:
+        counter = RoundCounter(self.name)
+        try:
+            async for chunk in chunks:
+                yield counter.tag(chunk)
+        finally:
+            await aclose_stream(chunks)

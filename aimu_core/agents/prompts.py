@@ -1,10 +1,10 @@
-"""The workflows' default prompts and the parsers that read the answers back.
+"""The runners' default prompts, the parsers that read the answers back, and :func:`fill`.
 
-Shared by the sync and async workflows. Templates use ``{name}`` placeholders
-filled by :func:`aimu_core.agents._shared.fill` (other braces are left alone,
-so a template may contain JSON). Every parser is forgiving about format and
-strict about meaning: a reply it cannot read gives ``None``/a failed verdict,
-never an exception, so a workflow goes on with what it has.
+Shared by the sync and async runners. Templates use ``{name}`` placeholders
+filled by :func:`fill` (other braces are left alone, so a template may contain
+JSON). Every parser is forgiving about format and strict about meaning: a
+reply it cannot read gives ``None``/a failed verdict, never an exception, so a
+workflow goes on with what it has.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = [
     "REPLAN_PROMPT",
     "REVISION_PROMPT",
     "Verdict",
+    "fill",
     "has_keyword",
     "match_route",
     "normalize_route",
@@ -37,6 +38,14 @@ __all__ = [
     "parse_verdict",
     "route_list",
 ]
+
+
+def fill(template: str, **values: str) -> str:
+    """``{name}`` placeholders replaced by *values*; other braces (JSON, code) are left alone."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
 
 # -- Router ---------------------------------------------------------------------------
 

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 # public name -> "module:attribute" that defines it
 _LAZY = {
-    "Agent": "aimu_core.aio.agents:Agent",
+    "Agent": "aimu_core.agents.agent:AsyncAgent",
     "AsyncBaseModelClient": "aimu_core.models.base:AsyncBaseModelClient",
-    "Chain": "aimu_core.aio.workflows:Chain",
-    "EvaluatorOptimizer": "aimu_core.aio.workflows:EvaluatorOptimizer",
+    "Chain": "aimu_core.agents.chain:AsyncChain",
+    "EvaluatorOptimizer": "aimu_core.agents.evaluator_optimizer:AsyncEvaluatorOptimizer",
     "LoopLocal": "aimu_core.models.loop_local:LoopLocal",
     "ModelClient": "aimu_core.models.client:AsyncModelClient",
-    "OrchestratorAgent": "aimu_core.aio.agents:OrchestratorAgent",
-    "Parallel": "aimu_core.aio.workflows:Parallel",
-    "PlanExecuteEvaluator": "aimu_core.aio.workflows:PlanExecuteEvaluator",
-    "Router": "aimu_core.aio.workflows:Router",
-    "Runner": "aimu_core.aio.agents:Runner",
-    "SkillAgent": "aimu_core.aio.agents:SkillAgent",
+    "OrchestratorAgent": "aimu_core.agents.orchestrator:AsyncOrchestratorAgent",
+    "Parallel": "aimu_core.agents.parallel:AsyncParallel",
+    "PlanExecuteEvaluator": "aimu_core.agents.plan_execute_evaluator:AsyncPlanExecuteEvaluator",
+    "Router": "aimu_core.agents.router:AsyncRouter",
+    "Runner": "aimu_core.agents.runner:AsyncRunner",
+    "SkillAgent": "aimu_core.agents.skill_agent:AsyncSkillAgent",
     "ThreadedAsyncClient": "aimu_core.models.threaded:ThreadedAsyncClient",
 }
 
