@@ -20,7 +20,8 @@ What is here, by purpose:
   :class:`Delta`, :class:`ToolCallDelta`, :data:`PORTABLE_KWARGS`, :data:`FINISH_REASONS`;
 * models: :class:`Model`, :class:`ModelSpec`, :class:`AdHocModel`;
 * images in user messages: :data:`ImageInput`, :func:`image_part`, :func:`split_data_url`;
-* calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`;
+* calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
+  :func:`tool_arguments`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
   :func:`translate_sdk_error`, and the HTTP mapping of :mod:`aimu_core.http_errors`
   (:class:`ErrorContext`, :func:`status_error`, :func:`transport_error`, ...).
@@ -84,6 +85,7 @@ _LAZY: dict[str, str] = {
     "LoopLocal": "aimu_core.models.loop_local",
     "async_sdk_deltas": "aimu_core.sdk_calls",
     "sdk_deltas": "aimu_core.sdk_calls",
+    "tool_arguments": "aimu_core.sdk_calls",
     **dict.fromkeys(_ERRORS, "aimu_core.errors"),
     **dict.fromkeys(_HTTP_ERRORS, "aimu_core.http_errors"),
 }
@@ -131,7 +133,7 @@ if TYPE_CHECKING:
     from .models.spec import AdHocModel, Model, ModelSpec
     from .plugins import PLUGIN_API_VERSION
     from .records import ImageProvider, MemoryBackend, RunnerRecord, TextProvider, ToolRecord
-    from .sdk_calls import async_sdk_deltas, sdk_deltas
+    from .sdk_calls import async_sdk_deltas, sdk_deltas, tool_arguments
 
 
 def __getattr__(name: str) -> Any:

@@ -21,18 +21,22 @@ how to read::
 
 The loop over a stream's parts is the hot path of every streamed reply: it
 does nothing per part beyond calling ``read`` and skipping ``None``.
+
+On the request side, :func:`tool_arguments` turns the tool-call arguments the
+history holds (JSON text) into the object some APIs want.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import AimuError, Secret, translate_sdk_error
 from .models.delta import Delta
 
-__all__ = ["Translate", "async_sdk_deltas", "sdk_deltas"]
+__all__ = ["Translate", "async_sdk_deltas", "sdk_deltas", "tool_arguments"]
 
 #: ``translate(exc, text)``: the aimu error for one SDK exception, given its
 #: message with every secret redacted; ``None`` for an exception that is not the SDK's.
@@ -122,3 +126,22 @@ async def _aclose(parts: Any) -> None:
     result = close()
     if inspect.isawaitable(result):
         await result
+
+
+def tool_arguments(arguments: Any) -> dict[str, Any]:
+    """A tool call's ``arguments`` (OpenAI's JSON text, in the history) as the object a request
+    to an API with object arguments needs (Anthropic's ``input``, Ollama's ``arguments``).
+
+    Text that is not a JSON object is kept, not dropped, so the model sees what
+    it said: under ``_raw`` when it is not JSON, under ``_value`` when it is
+    JSON but not an object.
+    """
+    if isinstance(arguments, dict):
+        return arguments
+    if not arguments:
+        return {}
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        return {"_raw": arguments}
+    return parsed if isinstance(parsed, dict) else {"_value": parsed}
