@@ -7,8 +7,7 @@ built (:mod:`aimu_ollama.client`).
 
 from __future__ import annotations
 
-from aimu_core.hookspecs import hookimpl
-from aimu_core.records import TextProvider
+from aimu_core.provider import TextProvider, hookimpl
 
 from ._discover import discover
 from ._host import DEFAULT_HOST

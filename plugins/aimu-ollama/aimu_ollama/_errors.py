@@ -1,143 +1,59 @@
-"""``ollama`` SDK (and its httpx transport) exceptions -> :mod:`aimu_core.errors`.
+"""``ollama`` SDK exceptions -> the facts :mod:`aimu_core.http_errors` words as aimu errors.
 
-The SDK raises ``ollama.ResponseError`` for HTTP errors and error lines in a
-stream (status ``-1``), the built-in ``ConnectionError`` when no server
-answers, and lets httpx's timeout and transport errors through. Messages go
-through :func:`aimu_core.errors.redact`; the SDK exception is chained only
-when its text held no secret.
+The SDK raises ``ollama.ResponseError`` for an HTTP error (its status and the
+server's error text) and for an error line inside a 200 stream (status
+``-1``), the built-in ``ConnectionError`` when no server answers, and lets
+httpx's timeouts and transport errors through. What is Ollama's own is here:
+its advice (``ollama pull``, ``ollama serve``, ``context_length=``) and its
+400 for a capability the model lacks.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
 import ollama
 
-from aimu_core.errors import (
+from aimu_core.provider import (
     AimuError,
-    AuthenticationError,
     ConfigurationError,
-    ContextLengthError,
-    ModelNotFoundError,
-    ProviderConnectionError,
-    ProviderError,
-    RateLimitError,
-    RequestTimeoutError,
-    StreamInterruptedError,
-    redact,
-    translate_sdk_error,
+    ErrorContext,
+    connection_error,
+    is_context_length,
+    status_error,
+    stream_error,
+    transport_error,
 )
 
-__all__ = ["translate"]
+__all__ = ["HINTS", "ollama_error"]
 
-PROVIDER = "ollama"
-_CONTEXT = re.compile(
-    r"context (length|window|size)|too many tokens|exceeds? .*context", re.IGNORECASE
-)
-_TIMEOUT = {"TimeoutException", "ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"}
-_CONNECT = {"ConnectError"}
-_CUT = {"RemoteProtocolError", "ReadError", "NetworkError", "ProtocolError", "StreamError"}
-
-
-def translate(
-    exc: BaseException,
-    *,
-    secrets: Iterable[str | None],
-    model: str,
-    host: str,
-    streaming: bool,
-) -> BaseException:
-    """The aimu error for *exc* (or *exc* itself when it is not the SDK's)."""
-    secrets = list(secrets)
-    return translate_sdk_error(
-        exc,
-        secrets,
-        lambda error, text: _translate(
-            error, text, secrets, model=model, host=host, streaming=streaming
-        ),
-    )
+#: Ollama's advice by HTTP status (0: no connection, see ``http_errors.connection_error``).
+HINTS = {
+    0: "Start it with `ollama serve`; set OLLAMA_HOST or base_url= if it listens elsewhere.",
+    404: "Pull it first: `ollama pull {model}`.",
+}
+#: Ollama's window is ``num_ctx``, often smaller than the model's: raising it is the first fix.
+_CONTEXT_HINT = "; raise context_length= (Ollama's num_ctx) if the model allows more"
 
 
-def _translate(
-    exc: BaseException,
-    text: str,
-    secrets: list[str | None],
-    *,
-    model: str,
-    host: str,
-    streaming: bool,
+def ollama_error(
+    ctx: ErrorContext, exc: BaseException, text: str, *, streaming: bool, timeout: object
 ) -> AimuError | None:
+    """The aimu error for what the SDK raised, or ``None`` when *exc* is not the SDK's.
+
+    The ``(exc, text)`` part of :data:`aimu_core.sdk_calls.Translate`; *text*
+    is ``str(exc)`` with every secret redacted.
+    """
     if isinstance(exc, ollama.ResponseError):
-        detail = redact(str(exc.error), secrets) if exc.error else text
-        return _response_error(exc, detail, model, streaming)
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    from_httpx = type(exc).__module__.startswith("httpx")
-    if names & _TIMEOUT:
-        return RequestTimeoutError(
-            f"Ollama at {host} did not answer in time ({text}); raise timeout= "
-            "(loading a model can take a while)",
-            provider=PROVIDER,
-        )
-    if isinstance(exc, ConnectionError) or (from_httpx and names & _CONNECT):
-        return ProviderConnectionError(
-            f"Cannot reach Ollama at {host}: is `ollama serve` running? "
-            "Set OLLAMA_HOST or base_url= if it listens elsewhere.",
-            provider=PROVIDER,
-        )
-    if from_httpx and names & _CUT:
-        if streaming:
-            return StreamInterruptedError(
-                f"The Ollama stream was cut off before the reply finished ({text})",
-                provider=PROVIDER,
+        detail = ctx.clean(exc.error) if exc.error else text
+        if is_context_length(None, detail):
+            detail += _CONTEXT_HINT
+        if exc.status_code == -1:
+            return stream_error(ctx, detail)
+        if exc.status_code == 400 and "does not support" in detail:
+            return ConfigurationError(
+                f"Ollama: {detail}. Use a model with that capability, or drop the flag or "
+                "kwarg that asks for it"
             )
-        return ProviderConnectionError(
-            f"The connection to Ollama at {host} broke ({text})", provider=PROVIDER
-        )
-    return None
-
-
-def _response_error(
-    exc: ollama.ResponseError, detail: str, model: str, streaming: bool
-) -> AimuError:
-    status = exc.status_code
-    if status == -1:  # an {"error": ...} line inside a 200 stream
-        if streaming:
-            return StreamInterruptedError(
-                f"Ollama reported an error mid-stream: {detail}", provider=PROVIDER
-            )
-        return ProviderError(f"Ollama failed: {detail}", provider=PROVIDER)
-    if status in (401, 403):
-        return AuthenticationError(
-            f"Ollama rejected the credentials ({detail}); check OLLAMA_API_KEY or api_key=",
-            provider=PROVIDER,
-            status_code=status,
-        )
-    if status == 404:
-        return ModelNotFoundError(
-            f"Ollama has no model {model!r} ({detail}); pull it first: ollama pull {model}"
-        )
-    if status == 429:
-        return RateLimitError(
-            f"Ollama rate limit reached ({detail})", provider=PROVIDER, status_code=status
-        )
-    if status in (400, 413, 500) and _CONTEXT.search(detail):
-        return ContextLengthError(
-            f"The conversation no longer fits {model!r}'s context ({detail}); raise "
-            "context_length=, reset() or shorten the history",
-            provider=PROVIDER,
-            status_code=status,
-        )
-    if status == 400 and "does not support" in detail:
-        return ConfigurationError(
-            f"Ollama: {detail}. Use a model with that capability, or drop the flag or kwarg "
-            "that asks for it"
-        )
-    if status in (408, 504):
-        return RequestTimeoutError(
-            f"Ollama timed out ({detail})", provider=PROVIDER, status_code=status
-        )
-    where = "server error" if status >= 500 else "request rejected"
-    return ProviderError(
-        f"Ollama {where} (HTTP {status}): {detail}", provider=PROVIDER, status_code=status
-    )
+        return status_error(ctx, exc.status_code, detail)
+    if isinstance(exc, ConnectionError):  # the SDK's "Failed to connect" (httpx.ConnectError)
+        return connection_error(ctx, "nothing answered (ConnectError)")
+    return transport_error(ctx, exc, streaming=streaming, timeout=timeout)

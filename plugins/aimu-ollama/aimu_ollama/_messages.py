@@ -8,11 +8,9 @@ their tool (``tool_name``) instead of a call id, since Ollama has no ids.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aimu_core.errors import ConfigurationError
-from aimu_core.models.images import split_data_url
+from aimu_core.provider import ConfigurationError, split_data_url, tool_arguments
 
 __all__ = ["adapt_messages", "image_payload"]
 
@@ -36,7 +34,7 @@ def adapt_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 {
                     "function": {
                         "name": c["function"]["name"],
-                        "arguments": _arguments(c["function"].get("arguments")),
+                        "arguments": tool_arguments(c["function"].get("arguments")),
                     }
                 }
                 for c in message["tool_calls"]
@@ -66,15 +64,3 @@ def image_payload(url: str) -> str:
 def _image(part: dict[str, Any]) -> str:
     image = part["image_url"]
     return image_payload(image["url"] if isinstance(image, dict) else image)
-
-
-def _arguments(arguments: Any) -> dict[str, Any]:
-    if isinstance(arguments, dict):
-        return arguments
-    if not arguments:
-        return {}
-    try:
-        parsed = json.loads(arguments)
-    except ValueError:
-        return {"_raw": arguments}  # Ollama needs an object; keep what the model said
-    return parsed if isinstance(parsed, dict) else {"_value": parsed}

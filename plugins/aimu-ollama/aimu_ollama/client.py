@@ -1,33 +1,48 @@
 """``OllamaClient`` and ``AsyncOllamaClient``: Ollama models through the official ``ollama`` SDK.
 
 Both implement aimu's one-method provider contract (``_chat``, plus
-``_generate`` on ``/api/generate``). Thinking comes from Ollama's own
-``thinking`` field (requested with ``think`` for thinking models), portable
-generation kwargs become Ollama ``options`` (``max_tokens`` -> ``num_predict``,
-``context_length`` -> ``num_ctx``), and tool calls, which Ollama sends whole
-and without ids, get stable ids and running indexes across the stream.
+``_generate`` on ``/api/generate``) in the class they share,
+:class:`OllamaClientBase`; each twin only names its SDK client class and its
+call loop (:func:`~aimu_core.provider.sdk_deltas` or ``async_sdk_deltas``).
+Thinking comes from Ollama's own ``thinking`` field (requested with ``think``
+for thinking models), portable generation kwargs become Ollama ``options``
+(``max_tokens`` -> ``num_predict``, ``context_length`` -> ``num_ctx``), and
+tool calls, which Ollama sends whole and without ids, get stable ids and
+running indexes across the stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, ClassVar
 
 import ollama
 from pydantic import SecretStr
 
-from aimu_core.aio import AsyncBaseModelClient, LoopLocal
-from aimu_core.errors import ConfigurationError, StreamInterruptedError
-from aimu_core.models import BaseModelClient
-from aimu_core.models.delta import Delta, ToolCallDelta
-from aimu_core.models.images import ImageInput, image_part
-from aimu_core.models.spec import AdHocModel, Model
+from aimu_core.provider import (
+    PORTABLE_KWARGS,
+    AdHocModel,
+    AsyncBaseModelClient,
+    BaseModelClient,
+    ConfigurationError,
+    Delta,
+    ErrorContext,
+    ImageInput,
+    LoopLocal,
+    Model,
+    ToolCallDelta,
+    async_sdk_deltas,
+    image_part,
+    sdk_deltas,
+    stream_interrupted,
+)
 
-from ._errors import translate
+from ._errors import HINTS, ollama_error
 from ._host import resolve_host
 from ._messages import adapt_messages, image_payload
 
-__all__ = ["AsyncOllamaClient", "OllamaClient"]
+__all__ = ["AsyncOllamaClient", "OllamaClient", "OllamaClientBase"]
 
 #: Ollama ``options`` a caller may set by their native names (besides the portable ones).
 OPTION_KWARGS = frozenset(
@@ -42,19 +57,24 @@ _REQUEST_KWARGS = frozenset({"think", "format", "keep_alive"})
 _THINK_LEVELS = ("low", "medium", "high")
 
 
-class _OllamaRequests:
-    """Options, credentials and request building shared by the sync and async clients."""
+class OllamaClientBase:
+    """Everything the sync and async Ollama clients share; they add only their SDK and loop.
+
+    Args:
+        model: a catalog member or ad-hoc model (the factory passes it).
+        base_url: the server; defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``
+            (also set by a model string's ``@url``).
+        api_key: a bearer token for servers behind authentication (the SDK
+            also reads ``OLLAMA_API_KEY``); kept as a ``SecretStr``.
+        timeout: seconds per request; ``None`` waits as long as a model takes to load.
+        **kwargs: the base client's (``system_message``, ``tools``, ``mcp_client``,
+            ``default_generate_kwargs``).
+    """
 
     provider = "ollama"
+    #: Every portable kwarg is an Ollama option; two have other names there.
     GENERATE_KWARGS: Mapping[str, str] = {
-        "temperature": "temperature",
-        "top_p": "top_p",
-        "top_k": "top_k",
-        "seed": "seed",
-        "stop": "stop",
-        "repeat_penalty": "repeat_penalty",
-        "presence_penalty": "presence_penalty",
-        "frequency_penalty": "frequency_penalty",
+        **{name: name for name in PORTABLE_KWARGS},
         "max_tokens": "num_predict",
         "context_length": "num_ctx",
     }
@@ -62,26 +82,83 @@ class _OllamaRequests:
     #: ("json" or a JSON schema), ``keep_alive``, and Ollama's own option names.
     NATIVE_KWARGS = OPTION_KWARGS | _REQUEST_KWARGS
 
+    #: What a twin names: its SDK client class, and the call loop that fits it.
+    _SDK: ClassVar[type[Any]]
+    _deltas: ClassVar[Callable[..., Any]]
+
     model: Model | AdHocModel
     system_message: str | None
 
-    def _configure(self, base_url: str | None, api_key: str | None, timeout: float | None) -> None:
+    def __init__(
+        self,
+        model: Model | AdHocModel,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model, **kwargs)  # type: ignore[call-arg]  # the base client's
         self.base_url = resolve_host(base_url)
         self.timeout = timeout
         self._api_key = SecretStr(api_key) if api_key else None
+        self._errors = ErrorContext(
+            self.provider,
+            model.value,
+            self.base_url,
+            name="Ollama",
+            key_envs=("OLLAMA_API_KEY",),
+            secrets=(self._api_key,) if self._api_key is not None else (),
+            hints=HINTS,
+            max_retries=False,  # the ollama SDK does not retry
+        )
+        # The async SDK client's connections belong to one event loop: one per loop.
+        # The sync one, used outside any loop, is made once.
+        self._sdk = LoopLocal(self._new_sdk)
 
-    def _sdk_options(self) -> dict[str, Any]:
+    def _new_sdk(self) -> Any:
         options: dict[str, Any] = {"host": self.base_url}
         if self.timeout is not None:
             options["timeout"] = self.timeout
         if self._api_key is not None:
             options["headers"] = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
-        return options
+        return self._SDK(**options)
 
-    def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Fields shared by chat and generate: model, options, think, format, keep_alive."""
+    # The return type is the twin's: an iterator of deltas, or an async one.
+    def _chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[dict[str, Any]],
+        generate_kwargs: dict[str, Any],
+        stream: bool,
+    ) -> Any:
+        request = self._request(generate_kwargs, messages=adapt_messages(messages))
+        if tools:
+            request["tools"] = tools
+        reader = _Reader(len(messages), self._errors)
+        return self._call(self._sdk.get().chat, request, reader.chat, reader.finish, stream)
+
+    def _generate(
+        self,
+        prompt: str,
+        *,
+        images: list[ImageInput] | None,
+        generate_kwargs: dict[str, Any],
+        stream: bool,
+    ) -> Any:
+        request = self._request(generate_kwargs, prompt=prompt)
+        if self.system_message:
+            request["system"] = self.system_message
+        if images:
+            request["images"] = [image_payload(image_part(i)["image_url"]["url"]) for i in images]
+        reader = _Reader(0, self._errors)
+        return self._call(self._sdk.get().generate, request, reader.generate, reader.finish, stream)
+
+    def _request(self, kwargs: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        """*fields* plus what chat and generate share: model, options, think, format, keep_alive."""
+        request: dict[str, Any] = {"model": self.model.value, **fields}
         options = {k: v for k, v in kwargs.items() if k not in _REQUEST_KWARGS}
-        request: dict[str, Any] = {"model": self.model.value}
         if options:
             request["options"] = options
         think = kwargs.get("think", True if self.model.supports_thinking else None)
@@ -96,32 +173,21 @@ class _OllamaRequests:
                 request[key] = kwargs[key]
         return request
 
-    def _chat_request(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        request = self._request(kwargs)
-        request["messages"] = adapt_messages(messages)
-        if tools:
-            request["tools"] = tools
-        return request
-
-    def _generate_request(
-        self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        request = self._request(kwargs)
-        request["prompt"] = prompt
-        if self.system_message:
-            request["system"] = self.system_message
-        if images:
-            request["images"] = [
-                image_payload(image_part(image)["image_url"]["url"]) for image in images
-            ]
-        return request
-
-    def _translate(self, exc: BaseException, *, streaming: bool) -> BaseException:
-        key = self._api_key.get_secret_value() if self._api_key is not None else None
-        return translate(
-            exc, secrets=[key], model=self.model.value, host=self.base_url, streaming=streaming
+    def _call(
+        self,
+        method: Callable[..., Any],
+        request: dict[str, Any],
+        read: Callable[[Any], Delta | None],
+        finish: Callable[[], None],
+        stream: bool,
+    ) -> Any:
+        return self._deltas(
+            lambda: method(**request, stream=stream),
+            read,
+            stream=stream,
+            translate=partial(ollama_error, self._errors, streaming=stream, timeout=self.timeout),
+            secrets=self._errors.secrets,
+            finish=finish,
         )
 
 
@@ -133,10 +199,11 @@ class _Reader:
     that is stable for its place in the conversation.
     """
 
-    __slots__ = ("_calls", "_prefix", "done")
+    __slots__ = ("_calls", "_ctx", "_prefix", "done")
 
-    def __init__(self, turn: int) -> None:
+    def __init__(self, turn: int, ctx: ErrorContext) -> None:
         self._prefix = f"call_{turn}_"
+        self._ctx = ctx
         self._calls = 0
         self.done = False
 
@@ -146,18 +213,16 @@ class _Reader:
             if message.thinking:
                 return Delta(text=message.content or "", thinking=message.thinking)
             return Delta(message.content) if message.content else None
-        calls: list[ToolCallDelta] = []
-        for call in message.tool_calls or ():
-            index = self._calls
-            self._calls += 1
-            calls.append(
-                ToolCallDelta(
-                    index=index,
-                    id=f"{self._prefix}{index}",
-                    name=call.function.name,
-                    arguments=dict(call.function.arguments or {}),
-                )
+        calls = [
+            ToolCallDelta(
+                index=index,
+                id=f"{self._prefix}{index}",
+                name=call.function.name,
+                arguments=dict(call.function.arguments or {}),
             )
+            for index, call in enumerate(message.tool_calls or (), start=self._calls)
+        ]
+        self._calls += len(calls)
         return self._delta(part, message.content or "", message.thinking or "", calls)
 
     def generate(self, part: Any) -> Delta | None:
@@ -182,170 +247,18 @@ class _Reader:
 
     def finish(self) -> None:
         if not self.done:
-            raise StreamInterruptedError(
-                "The Ollama stream ended before its final part; the reply is incomplete",
-                provider="ollama",
-            )
+            raise stream_interrupted(self._ctx, "the stream ended before its final part")
 
 
-class OllamaClient(_OllamaRequests, BaseModelClient):
-    """A stateful chat client for one Ollama model.
+class OllamaClient(OllamaClientBase, BaseModelClient):
+    """A stateful chat client for one Ollama model (options: :class:`OllamaClientBase`)."""
 
-    Args:
-        model: a catalog member or ad-hoc model (the factory passes it).
-        base_url: the server; defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``
-            (also set by a model string's ``@url``).
-        api_key: a bearer token for servers behind authentication (the SDK
-            also reads ``OLLAMA_API_KEY``); kept as a ``SecretStr``.
-        timeout: seconds per request; ``None`` waits as long as a model takes to load.
-    """
-
-    def __init__(
-        self,
-        model: Model | AdHocModel,
-        *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        timeout: float | None = None,
-        system_message: str | None = None,
-        tools: Iterable[Any] = (),
-        mcp_client: Any = None,
-        default_generate_kwargs: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            model,
-            system_message=system_message,
-            tools=tools,
-            mcp_client=mcp_client,
-            default_generate_kwargs=default_generate_kwargs,
-        )
-        self._configure(base_url, api_key, timeout)
-        self._sdk: ollama.Client | None = None
-
-    def _client(self) -> ollama.Client:
-        if self._sdk is None:
-            self._sdk = ollama.Client(**self._sdk_options())
-        return self._sdk
-
-    def _chat(
-        self,
-        messages: list[dict[str, Any]],
-        *,
-        tools: list[dict[str, Any]],
-        generate_kwargs: dict[str, Any],
-        stream: bool,
-    ) -> Iterator[Delta]:
-        # Returns the generator of _run rather than delegating to it: one
-        # generator frame less to resume for every streamed part.
-        request = self._chat_request(messages, tools, generate_kwargs)
-        reader = _Reader(len(messages))
-        return self._run(self._client().chat, reader.chat, request, stream)
-
-    def _generate(
-        self,
-        prompt: str,
-        *,
-        images: list[ImageInput] | None,
-        generate_kwargs: dict[str, Any],
-        stream: bool,
-    ) -> Iterator[Delta]:
-        request = self._generate_request(prompt, images, generate_kwargs)
-        return self._run(self._client().generate, _Reader(0).generate, request, stream)
-
-    def _run(self, call: Any, read: Any, request: dict[str, Any], stream: bool) -> Iterator[Delta]:
-        reader = read.__self__
-        try:
-            if not stream:
-                delta = read(call(**request, stream=False))
-                if delta is not None:
-                    yield delta
-                return
-            parts = call(**request, stream=True)
-            try:
-                for part in parts:
-                    delta = read(part)
-                    if delta is not None:
-                        yield delta
-                reader.finish()
-            finally:
-                parts.close()
-        except Exception as exc:
-            raise self._translate(exc, streaming=stream)  # noqa: B904 - chaining is decided there
+    _SDK = ollama.Client
+    _deltas = staticmethod(sdk_deltas)
 
 
-class AsyncOllamaClient(_OllamaRequests, AsyncBaseModelClient):
-    """The async twin of :class:`OllamaClient` (same options), on ``ollama.AsyncClient``.
+class AsyncOllamaClient(OllamaClientBase, AsyncBaseModelClient):
+    """The async twin of :class:`OllamaClient` (same options), on ``ollama.AsyncClient``."""
 
-    The SDK client is made per event loop: its connection pool belongs to the
-    loop that opened it, so one aimu client can be used across ``asyncio.run`` calls.
-    """
-
-    def __init__(
-        self,
-        model: Model | AdHocModel,
-        *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        timeout: float | None = None,
-        system_message: str | None = None,
-        tools: Iterable[Any] = (),
-        mcp_client: Any = None,
-        default_generate_kwargs: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            model,
-            system_message=system_message,
-            tools=tools,
-            mcp_client=mcp_client,
-            default_generate_kwargs=default_generate_kwargs,
-        )
-        self._configure(base_url, api_key, timeout)
-        self._sdk = LoopLocal(lambda: ollama.AsyncClient(**self._sdk_options()))
-
-    def _client(self) -> ollama.AsyncClient:
-        return self._sdk.get()
-
-    def _chat(
-        self,
-        messages: list[dict[str, Any]],
-        *,
-        tools: list[dict[str, Any]],
-        generate_kwargs: dict[str, Any],
-        stream: bool,
-    ) -> AsyncIterator[Delta]:
-        request = self._chat_request(messages, tools, generate_kwargs)
-        reader = _Reader(len(messages))
-        return self._run(self._client().chat, reader.chat, request, stream)
-
-    def _generate(
-        self,
-        prompt: str,
-        *,
-        images: list[ImageInput] | None,
-        generate_kwargs: dict[str, Any],
-        stream: bool,
-    ) -> AsyncIterator[Delta]:
-        request = self._generate_request(prompt, images, generate_kwargs)
-        return self._run(self._client().generate, _Reader(0).generate, request, stream)
-
-    async def _run(
-        self, call: Any, read: Any, request: dict[str, Any], stream: bool
-    ) -> AsyncIterator[Delta]:
-        reader = read.__self__
-        try:
-            if not stream:
-                delta = read(await call(**request, stream=False))
-                if delta is not None:
-                    yield delta
-                return
-            parts = await call(**request, stream=True)
-            try:
-                async for part in parts:
-                    delta = read(part)
-                    if delta is not None:
-                        yield delta
-                reader.finish()
-            finally:
-                await parts.aclose()
-        except Exception as exc:
-            raise self._translate(exc, streaming=stream)  # noqa: B904 - chaining is decided there
+    _SDK = ollama.AsyncClient
+    _deltas = staticmethod(async_sdk_deltas)

@@ -7,7 +7,7 @@ some (``ollama:my-model:7b;tools,thinking``).
 
 from __future__ import annotations
 
-from aimu_core.models import Model, ModelSpec
+from aimu_core.provider import Model, ModelSpec
 
 __all__ = ["OllamaModel"]
 
