@@ -7,8 +7,7 @@ record; the ``anthropic`` SDK is imported only when a client is built
 
 from __future__ import annotations
 
-from aimu_core.hookspecs import hookimpl
-from aimu_core.records import TextProvider
+from aimu_core.provider import TextProvider, hookimpl
 
 from .models import AnthropicModel
 

@@ -1,180 +1,83 @@
-"""Anthropic SDK exceptions -> :mod:`aimu_core.errors`, at the plugin boundary.
+"""``anthropic`` SDK exceptions -> the facts :mod:`aimu_core.http_errors` words as aimu errors.
 
-Applications catch one hierarchy whatever the provider. Every message goes
-through :func:`aimu_core.errors.redact` so the API key can never leak, and the
-SDK exception is chained only when its text held no secret.
+The SDK raises ``APIStatusError`` for an HTTP error and for an ``error`` event
+inside a 200 stream, ``APITimeoutError`` / ``APIConnectionError`` when no
+answer comes, a ``TypeError`` (or ``CredentialsError``) when it finds no key, and lets httpx's
+errors through while a stream is read. What is Anthropic's own is here: the
+error ``type`` its bodies carry, which names the status it stands for.
 """
 
 from __future__ import annotations
 
-import email.utils
-import re
-import time
-from collections.abc import Iterable
 from typing import Any
 
 import anthropic
 
-from aimu_core.errors import (
+from aimu_core.provider import (
     AimuError,
     AuthenticationError,
-    ContextLengthError,
-    ModelNotFoundError,
-    ProviderConnectionError,
-    ProviderError,
-    RateLimitError,
-    RequestTimeoutError,
-    StreamInterruptedError,
-    redact,
-    translate_sdk_error,
+    ErrorContext,
+    connection_error,
+    status_error,
+    stream_error,
+    timeout_error,
+    transport_error,
 )
 
-__all__ = ["translate"]
+__all__ = ["anthropic_error"]
 
-PROVIDER = "anthropic"
-_CONTEXT = re.compile(
-    r"prompt is too long|context (window|length|limit)|exceed(s)? context limit|too many tokens",
-    re.IGNORECASE,
-)
-#: httpx/httpx2 exceptions raised while reading a response body (the SDK lets them through).
-_CUT = {"RemoteProtocolError", "ReadError", "ProtocolError", "NetworkError", "StreamError"}
-_TIMEOUT = {"TimeoutException", "ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"}
-
-
-def translate(
-    exc: BaseException,
-    *,
-    secrets: Iterable[str | None],
-    model: str,
-    base_url: str,
-    streaming: bool,
-) -> BaseException:
-    """The aimu error for *exc* (or *exc* itself when it is not the SDK's)."""
-    secrets = list(secrets)
-    return translate_sdk_error(
-        exc,
-        secrets,
-        lambda error, text: _translate(
-            error, text, secrets, model=model, base_url=base_url, streaming=streaming
-        ),
-    )
+#: Anthropic's error types and the status each stands for (docs.anthropic.com/en/api/errors);
+#: the type decides over the HTTP status, which a proxy may have changed.
+_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+#: Raised when a credentials profile is missing or broken (newer SDKs only).
+_NO_CREDENTIALS: Any = getattr(anthropic, "CredentialsError", ())
 
 
-def _translate(
-    exc: BaseException,
-    text: str,
-    secrets: list[str | None],
-    *,
-    model: str,
-    base_url: str,
-    streaming: bool,
+def anthropic_error(
+    ctx: ErrorContext, exc: BaseException, text: str, *, streaming: bool, timeout: object
 ) -> AimuError | None:
+    """What *exc* means as an aimu error; ``None`` when it did not come from the SDK.
+
+    With *ctx*, *streaming* and *timeout* bound, this is the ``translate`` of
+    :func:`~aimu_core.provider.sdk_deltas`: *text* is ``str(exc)``, the key redacted.
+    """
     if isinstance(exc, anthropic.APITimeoutError):
-        return RequestTimeoutError(
-            f"Anthropic did not answer in time ({text}); raise timeout= or retry later",
-            provider=PROVIDER,
-        )
+        return timeout_error(ctx, timeout)
     if isinstance(exc, anthropic.APIConnectionError):
-        return ProviderConnectionError(
-            f"Cannot reach the Anthropic API at {base_url}: {text}. Check the network or base_url=",
-            provider=PROVIDER,
-        )
+        cause = exc.__cause__  # the httpx error says more than the SDK's "Connection error."
+        return connection_error(ctx, f"{type(cause).__name__}: {cause}" if cause else text)
     if isinstance(exc, anthropic.APIStatusError):
-        return _status_error(exc, text, secrets, model=model)
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & _TIMEOUT:
-        return RequestTimeoutError(f"Anthropic stopped answering ({text})", provider=PROVIDER)
-    if names & _CUT and type(exc).__module__.startswith("httpx"):
-        if streaming:
-            return StreamInterruptedError(
-                f"The Anthropic stream was cut off before the reply finished ({text})",
-                provider=PROVIDER,
-            )
-        return ProviderConnectionError(
-            f"The connection to Anthropic broke ({text})", provider=PROVIDER
-        )
-    credentials_error = getattr(anthropic, "CredentialsError", None)
-    if (isinstance(exc, TypeError) and "authentication method" in text) or (
-        credentials_error is not None and isinstance(exc, credentials_error)
+        kind, message = _error_body(exc.body)
+        # The type leads the detail: it is how Anthropic's docs name the failure.
+        detail = f"{kind}: {message}" if kind and message else text
+        if exc.status_code < 400:  # an `error` event in a 200 stream, e.g. overloaded_error
+            return stream_error(ctx, detail, code=kind)
+        status = _STATUS.get(kind, exc.status_code)
+        return status_error(ctx, status, detail, code=kind, headers=exc.response.headers)
+    if isinstance(exc, _NO_CREDENTIALS) or (
+        isinstance(exc, TypeError) and "authentication method" in text  # the SDK's "no key"
     ):
         return AuthenticationError(
-            f"No Anthropic credentials ({text}): set ANTHROPIC_API_KEY or pass api_key=",
-            provider=PROVIDER,
+            f"No Anthropic credentials ({text}). Fix: set ANTHROPIC_API_KEY or pass api_key=.",
+            provider=ctx.provider,
         )
-    return None
+    return transport_error(ctx, exc, streaming=streaming, timeout=timeout)
 
 
-def _status_error(exc: Any, text: str, secrets: list[str | None], *, model: str) -> AimuError:
-    status: int = exc.status_code
-    kind, message = _error_body(exc.body)
-    detail = redact(message, secrets) if message else text
-    if status < 400:  # an `error` event inside a 200 stream, e.g. overloaded_error
-        return StreamInterruptedError(
-            f"The Anthropic stream was interrupted by {kind or 'an error'}: {detail}",
-            provider=PROVIDER,
-            status_code=status,
-        )
-    if status in (401, 403) or kind in ("authentication_error", "permission_error"):
-        return AuthenticationError(
-            f"Anthropic rejected the credentials ({detail}); check ANTHROPIC_API_KEY or api_key=",
-            provider=PROVIDER,
-            status_code=status,
-        )
-    if status == 404 or kind == "not_found_error":
-        return ModelNotFoundError(
-            f"Anthropic does not know model {model!r} ({detail}); run `aimu models` for the catalog"
-        )
-    if status == 429 or kind == "rate_limit_error":
-        retry_after = _retry_after(exc.response.headers)
-        hint = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        return RateLimitError(
-            f"Anthropic rate limit reached ({detail}){hint}",
-            provider=PROVIDER,
-            status_code=status,
-            retry_after=retry_after,
-        )
-    if status in (400, 413) and _CONTEXT.search(detail):
-        return ContextLengthError(
-            f"The conversation no longer fits {model!r}'s context window ({detail}); "
-            "reset() or shorten the history",
-            provider=PROVIDER,
-            status_code=status,
-        )
-    if status in (408, 504):
-        return RequestTimeoutError(
-            f"Anthropic timed out ({detail})", provider=PROVIDER, status_code=status
-        )
-    where = "server error" if status >= 500 else "request rejected"
-    return ProviderError(
-        f"Anthropic {where} (HTTP {status}{', ' + kind if kind else ''}): {detail}",
-        provider=PROVIDER,
-        status_code=status,
-    )
-
-
-def _error_body(body: Any) -> tuple[str | None, str | None]:
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            return error.get("type"), error.get("message")
-    return None, None
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return float(value) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_tz(value)
-        if parsed is None:
-            return None
-        return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+def _error_body(body: Any) -> tuple[str, str]:
+    """``(type, message)`` of an ``{"type": "error", "error": {...}}`` body; empty when absent."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "", ""
+    return str(error.get("type") or ""), str(error.get("message") or "")

@@ -17,18 +17,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aimu_core.errors import ConfigurationError
-from aimu_core.models.images import split_data_url
+from aimu_core.provider import ConfigurationError, split_data_url
 
-__all__ = ["adapt_messages", "adapt_tools"]
+__all__ = ["Json", "adapt_messages", "adapt_tools"]
+
+#: A JSON object: a message, a content block, a tool spec.
+Json = dict[str, Any]
 
 _IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def adapt_messages(
-    messages: list[dict[str, Any]],
-    signed_thinking: Mapping[str, list[dict[str, Any]]] | None = None,
-) -> tuple[str | None, list[dict[str, Any]]]:
+    messages: list[Json], signed_thinking: Mapping[str, list[Json]] | None = None
+) -> tuple[str | None, list[Json]]:
     """Return ``(system, messages)`` for ``messages.create``.
 
     ``signed_thinking`` maps the id of an assistant turn's first tool call to the
@@ -36,40 +37,36 @@ def adapt_messages(
     them back in front of the ``tool_use`` blocks they led to.
     """
     system: list[str] = []
-    turns: list[dict[str, Any]] = []
+    turns: list[Json] = []
     for message in messages:
         role = message.get("role")
         if role == "system":
-            text = _text_of(message.get("content"))
-            if text:
-                system.append(text)
+            system.append(_text_of(message.get("content")))
             continue
         if role == "assistant":
             blocks = _assistant_blocks(message, signed_thinking)
-            wire_role = "assistant"
         elif role == "tool":
             blocks = [_tool_result_block(message)]
-            wire_role = "user"
         elif role == "user":
             blocks = _user_blocks(message.get("content"))
-            wire_role = "user"
         else:
             raise ConfigurationError(f"Cannot send a message with role {role!r} to Anthropic")
+        wire_role = "assistant" if role == "assistant" else "user"  # tool results go as user
         if not blocks:
             continue  # an empty turn: the API rejects it
         if turns and turns[-1]["role"] == wire_role:
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": wire_role, "content": blocks})
-    return ("\n\n".join(system) or None), turns
+    return "\n\n".join(s for s in system if s) or None, turns
 
 
-def adapt_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def adapt_tools(tools: list[Json]) -> list[Json]:
     """OpenAI function specs -> Anthropic tool definitions."""
     out = []
     for spec in tools:
         function = spec.get("function", spec)
-        tool: dict[str, Any] = {
+        tool: Json = {
             "name": function["name"],
             "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
         }
@@ -80,37 +77,31 @@ def adapt_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
     if isinstance(content, list):
         return "".join(p.get("text", "") for p in content if p.get("type") == "text")
-    return ""
+    return content if isinstance(content, str) else ""
 
 
-def _user_blocks(content: Any) -> list[dict[str, Any]]:
+def _user_blocks(content: Any) -> list[Json]:
     if isinstance(content, str):
         return [{"type": "text", "text": content}] if content else []
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Json] = []
     for part in content or []:
         kind = part.get("type")
         if kind == "text":
             if part.get("text"):
                 blocks.append({"type": "text", "text": part["text"]})
         elif kind == "image_url":
-            url = (
-                part["image_url"]["url"]
-                if isinstance(part["image_url"], dict)
-                else part["image_url"]
-            )
-            blocks.append(_image_block(url))
+            image = part["image_url"]
+            blocks.append(_image_block(image["url"] if isinstance(image, dict) else image))
         else:
             raise ConfigurationError(f"Anthropic cannot take a {kind!r} content part")
     return blocks
 
 
-def _image_block(url: str) -> dict[str, Any]:
+def _image_block(url: str) -> Json:
     if url.startswith("data:"):
-        mime, _ = split_data_url(url)
+        mime, _ = split_data_url(url)  # validates the base64 too
         if mime not in _IMAGE_TYPES:
             raise ConfigurationError(
                 f"Anthropic accepts JPEG, PNG, GIF and WebP images, not {mime!r}"
@@ -123,10 +114,10 @@ def _image_block(url: str) -> dict[str, Any]:
 
 
 def _assistant_blocks(
-    message: dict[str, Any], signed_thinking: Mapping[str, list[dict[str, Any]]] | None
-) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = []
+    message: Json, signed_thinking: Mapping[str, list[Json]] | None
+) -> list[Json]:
     calls = message.get("tool_calls") or []
+    blocks: list[Json] = []
     if calls and signed_thinking:
         blocks.extend(signed_thinking.get(calls[0].get("id", ""), ()))
     text = _text_of(message.get("content"))
@@ -134,33 +125,27 @@ def _assistant_blocks(
         blocks.append({"type": "text", "text": text})
     for call in calls:
         function = call["function"]
+        arguments = _tool_input(function.get("arguments"))
         blocks.append(
-            {
-                "type": "tool_use",
-                "id": call["id"],
-                "name": function["name"],
-                "input": _arguments(function.get("arguments")),
-            }
+            {"type": "tool_use", "id": call["id"], "name": function["name"], "input": arguments}
         )
     return blocks
 
 
-def _arguments(arguments: Any) -> dict[str, Any]:
+def _tool_input(arguments: Any) -> Json:
+    """A call's arguments as the object ``tool_use.input`` must be, keeping what the model said."""
     if isinstance(arguments, dict):
         return arguments
-    if not arguments:
-        return {}
     try:
-        parsed = json.loads(arguments)
+        value = json.loads(arguments or "{}")
     except ValueError:
-        return {"_raw": arguments}  # keep what the model said; tool_use.input must be an object
-    return parsed if isinstance(parsed, dict) else {"_value": parsed}
+        return {"_raw": arguments}
+    return value if isinstance(value, dict) else {"_value": value}
 
 
-def _tool_result_block(message: dict[str, Any]) -> dict[str, Any]:
-    content = message.get("content")
-    text = content if isinstance(content, str) else _text_of(content)
-    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.get("tool_call_id", "")}
+def _tool_result_block(message: Json) -> Json:
+    text = _text_of(message.get("content"))
+    block: Json = {"type": "tool_result", "tool_use_id": message.get("tool_call_id", "")}
     if text:
         block["content"] = text
     return block

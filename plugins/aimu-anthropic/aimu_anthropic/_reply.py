@@ -1,21 +1,28 @@
-"""Anthropic replies -> :class:`aimu_core.models.Delta` pieces.
+"""Anthropic replies -> :class:`~aimu_core.provider.Delta` pieces: :class:`ReplyReader`.
 
-:class:`EventReader` turns the raw server-sent events of a streamed reply into
-deltas one event at a time, so text, thinking and tool-call input reach the
-caller as they arrive. :func:`message_delta` does the same for a whole
-non-streamed ``Message``. Both keep the turn's signed thinking blocks, which
-the client must send back in front of the tool calls they led to.
+A streamed reply is read from its raw server-sent events one at a time, so
+text, thinking and tool-call input reach the caller as they arrive; a
+non-streamed ``Message`` is read block by block the same way into one delta.
+A finished reply's signed thinking blocks are kept: with thinking on,
+Anthropic requires them back in front of the tool calls they led to.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
-from aimu_core.errors import StreamInterruptedError
-from aimu_core.models.delta import Delta, ToolCallDelta
+from aimu_core.provider import Delta, ErrorContext, ToolCallDelta, stream_interrupted
 
-__all__ = ["EventReader", "finish_reason", "message_delta"]
+from ._messages import Json
 
+__all__ = ["ReplyReader", "SignedThinking"]
+
+#: The id of a turn's first tool call -> that turn's signed thinking blocks.
+SignedThinking = OrderedDict[str, list[Json]]
+#: Turns of signed thinking a client keeps (one per tool-calling turn).
+_SIGNED_KEEP = 64
+#: Anthropic's ``stop_reason`` -> aimu's (OpenAI's) finish reasons.
 _FINISH = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -23,81 +30,55 @@ _FINISH = {
     "tool_use": "tool_calls",
     "refusal": "content_filter",
 }
+_PROMPT_FIELDS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
-def finish_reason(stop_reason: str | None) -> str | None:
-    """Anthropic's ``stop_reason`` in the OpenAI vocabulary the rest of aimu uses."""
-    if stop_reason is None:
-        return None
-    return _FINISH.get(stop_reason, stop_reason)
+def _finish_reason(stop_reason: str | None) -> str | None:
+    return None if stop_reason is None else _FINISH.get(stop_reason, stop_reason)
 
 
 def _prompt_tokens(usage: Any) -> int:
-    return (
-        (getattr(usage, "input_tokens", 0) or 0)
-        + (getattr(usage, "cache_creation_input_tokens", 0) or 0)
-        + (getattr(usage, "cache_read_input_tokens", 0) or 0)
-    )
+    """Input tokens, cached or not (older SDKs have no cache fields)."""
+    return sum(getattr(usage, field, 0) or 0 for field in _PROMPT_FIELDS)
 
 
-def message_delta(message: Any) -> tuple[Delta, list[dict[str, Any]], list[str]]:
-    """One ``Delta`` for a whole ``Message``, its signed thinking blocks and its tool-use ids."""
-    text: list[str] = []
-    thinking: list[str] = []
-    calls: list[ToolCallDelta] = []
-    signed: list[dict[str, Any]] = []
-    for block in message.content:
-        kind = block.type
-        if kind == "text":
-            text.append(block.text)
-        elif kind == "thinking":
-            thinking.append(block.thinking)
-            signed.append(
-                {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
-            )
-        elif kind == "redacted_thinking":
-            signed.append({"type": "redacted_thinking", "data": block.data})
-        elif kind == "tool_use":
-            calls.append(
-                ToolCallDelta(
-                    index=len(calls),
-                    id=block.id,
-                    name=block.name,
-                    arguments=dict(block.input or {}),
-                )
-            )
-    usage = message.usage
-    delta = Delta(
-        text="".join(text),
-        thinking="".join(thinking),
-        tool_calls=calls,
-        usage={"prompt_tokens": _prompt_tokens(usage), "completion_tokens": usage.output_tokens},
-        finish_reason=finish_reason(message.stop_reason),
-    )
-    return delta, signed, [c.id for c in calls if c.id]
+class ReplyReader:
+    """Reads one reply: :meth:`message` a whole one, or :meth:`feed` then :meth:`finish` a stream.
 
-
-class EventReader:
-    """Reads one streamed reply, event by event.
-
-    ``feed(event)`` returns the ``Delta`` the event carries, or ``None``;
-    ``finish()`` raises :class:`StreamInterruptedError` when the stream ended
-    without ``message_stop`` (a connection closed early but cleanly).
+    Both keep the turn's signed thinking in *kept* once the reply is complete.
     """
 
-    __slots__ = ("_blocks", "_prompt_tokens", "_tools", "signed", "stopped", "tool_ids")
+    __slots__ = ("_blocks", "_errors", "_prompt_tokens", "_kept", "_thinking", "_tools", "_stopped")
 
-    def __init__(self) -> None:
-        self._tools: dict[int, int] = {}  # content block index -> tool call index
-        self._blocks: dict[int, dict[str, Any]] = {}  # content block index -> signed thinking block
+    def __init__(self, kept: SignedThinking, errors: ErrorContext) -> None:
+        self._kept = kept
+        self._errors = errors
+        self._tools: dict[int, ToolCallDelta] = {}  # content block index -> its tool call
+        self._blocks: dict[int, Json] = {}  # content block index -> signed thinking
         self._prompt_tokens = 0
-        self.signed: list[dict[str, Any]] = []
-        self.tool_ids: list[str] = []
-        self.stopped = False
+        self._thinking: list[Json] = []  # the signed blocks, in order
+        self._stopped = False
+
+    def message(self, message: Any) -> Delta:
+        """One delta for a whole non-streamed ``Message``."""
+        blocks = enumerate(message.content)
+        pieces = [p for i, block in blocks if (p := self._start(i, block)) is not None]
+        self._keep()
+        return Delta(
+            text="".join(p.text for p in pieces),
+            thinking="".join(p.thinking for p in pieces),
+            tool_calls=[c for p in pieces for c in p.tool_calls],
+            usage={
+                "prompt_tokens": _prompt_tokens(message.usage),
+                "completion_tokens": message.usage.output_tokens,
+            },
+            finish_reason=_finish_reason(message.stop_reason),
+        )
 
     def feed(self, event: Any) -> Delta | None:
+        """The delta one streamed event carries, or ``None``."""
         kind = event.type
-        if kind == "content_block_delta":
+        if kind == "content_block_delta":  # most events: test it first
             delta = event.delta
             dkind = delta.type
             if dkind == "text_delta":
@@ -108,10 +89,11 @@ class EventReader:
                     block["thinking"] += delta.thinking
                 return Delta(thinking=delta.thinking) if delta.thinking else None
             if dkind == "input_json_delta":
-                index = self._tools.get(event.index)
-                if index is None or not delta.partial_json:
+                call = self._tools.get(event.index)
+                if call is None or not delta.partial_json:
                     return None
-                return Delta(tool_calls=[ToolCallDelta(index=index, arguments=delta.partial_json)])
+                piece = ToolCallDelta(index=call.index, arguments=delta.partial_json)
+                return Delta(tool_calls=[piece])
             if dkind == "signature_delta":
                 block = self._blocks.get(event.index)
                 if block is not None:
@@ -121,19 +103,21 @@ class EventReader:
             return self._start(event.index, event.content_block)
         if kind == "message_start":
             self._prompt_tokens = _prompt_tokens(event.message.usage)
-            return None
-        if kind == "message_delta":
-            usage = event.usage
-            return Delta(
-                usage={
-                    "prompt_tokens": self._prompt_tokens,
-                    "completion_tokens": usage.output_tokens,
-                },
-                finish_reason=finish_reason(event.delta.stop_reason),
-            )
-        if kind == "message_stop":
-            self.stopped = True
+        elif kind == "message_delta":
+            usage = {
+                "prompt_tokens": self._prompt_tokens,
+                "completion_tokens": event.usage.output_tokens,
+            }
+            return Delta(usage=usage, finish_reason=_finish_reason(event.delta.stop_reason))
+        elif kind == "message_stop":
+            self._stopped = True
         return None
+
+    def finish(self) -> None:
+        """After the last event: a stream that ended before ``message_stop`` was cut off."""
+        if not self._stopped:
+            raise stream_interrupted(self._errors, "the stream ended before message_stop")
+        self._keep()
 
     def _start(self, index: int, block: Any) -> Delta | None:
         kind = block.type
@@ -146,26 +130,23 @@ class EventReader:
                 "signature": block.signature or "",
             }
             self._blocks[index] = signed
-            self.signed.append(signed)
+            self._thinking.append(signed)
             return Delta(thinking=block.thinking) if block.thinking else None
         if kind == "redacted_thinking":
-            self.signed.append({"type": "redacted_thinking", "data": block.data})
-            return None
-        if kind == "tool_use":
-            call = len(self._tools)
-            self._tools[index] = call
-            self.tool_ids.append(block.id)
+            self._thinking.append({"type": "redacted_thinking", "data": block.data})
+        elif kind == "tool_use":
+            # A streamed call starts with empty input, then input_json_delta pieces follow.
             arguments = dict(block.input) if block.input else None
-            return Delta(
-                tool_calls=[
-                    ToolCallDelta(index=call, id=block.id, name=block.name, arguments=arguments)
-                ]
+            call = ToolCallDelta(
+                index=len(self._tools), id=block.id, name=block.name, arguments=arguments
             )
+            self._tools[index] = call
+            return Delta(tool_calls=[call])
         return None
 
-    def finish(self) -> None:
-        if not self.stopped:
-            raise StreamInterruptedError(
-                "The Anthropic stream ended before message_stop; the reply is incomplete",
-                provider="anthropic",
-            )
+    def _keep(self) -> None:
+        tool_calls = list(self._tools.values())
+        if self._thinking and tool_calls and tool_calls[0].id:
+            self._kept[tool_calls[0].id] = self._thinking
+            while len(self._kept) > _SIGNED_KEEP:
+                self._kept.popitem(last=False)

@@ -6,7 +6,7 @@ Any other id works too, written with its capabilities:
 
 from __future__ import annotations
 
-from aimu_core.models import Model, ModelSpec
+from aimu_core.provider import Model, ModelSpec
 
 __all__ = ["AnthropicModel"]
 
