@@ -11,7 +11,7 @@ A model missing from a catalog can still be used with flags:
 
 from __future__ import annotations
 
-from aimu_core.models import Model, ModelSpec
+from aimu_core.provider import Model, ModelSpec
 
 __all__ = ["GeminiModel", "OpenAIModel"]
 

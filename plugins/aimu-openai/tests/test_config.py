@@ -59,6 +59,17 @@ def test_providers_are_registered_with_their_records() -> None:
     assert compat.open_catalog and compat.requires_base_url
 
 
+def test_every_record_names_client_classes_bound_to_its_provider() -> None:
+    from aimu_core.records import load_object
+
+    for name in [*LOCAL, "openai", "gemini", "openai-compat"]:
+        record = get_manager().text_providers[name]
+        for path in (record.client, record.async_client):
+            assert path is not None
+            cls = load_object(path)
+            assert cls.provider == name and cls.__name__ == path.rpartition(":")[2]
+
+
 def test_importing_the_plugin_and_resolving_does_not_import_the_sdk() -> None:
     code = (
         "import sys, aimu_openai\n"
