@@ -2,9 +2,10 @@
 
 The SDK raises ``APIStatusError`` for an HTTP error and for an ``error`` event
 inside a 200 stream, ``APITimeoutError`` / ``APIConnectionError`` when no
-answer comes, a ``TypeError`` (or ``CredentialsError``) when it finds no key, and lets httpx's
-errors through while a stream is read. What is Anthropic's own is here: the
-error ``type`` its bodies carry, which names the status it stands for.
+answer comes, a ``TypeError`` (or ``CredentialsError``) when it finds no key,
+and lets httpx's errors through while a stream is read. What is Anthropic's
+own is here: the error ``type`` its bodies carry, which names the status it
+stands for.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aimu_core.provider import (
     AuthenticationError,
     ErrorContext,
     connection_error,
+    invalid_response,
     status_error,
     stream_error,
     timeout_error,
@@ -57,6 +59,8 @@ def anthropic_error(
     if isinstance(exc, anthropic.APIConnectionError):
         cause = exc.__cause__  # the httpx error says more than the SDK's "Connection error."
         return connection_error(ctx, f"{type(cause).__name__}: {cause}" if cause else text)
+    if isinstance(exc, anthropic.APIResponseValidationError):  # a 2xx body of another shape
+        return invalid_response(ctx, text)
     if isinstance(exc, anthropic.APIStatusError):
         kind, message = _error_body(exc.body)
         # The type leads the detail: it is how Anthropic's docs name the failure.

@@ -13,11 +13,10 @@ and rejects what it does not like. So on each request:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from aimu_core.provider import ConfigurationError, split_data_url
+from aimu_core.provider import ConfigurationError, split_data_url, tool_arguments
 
 __all__ = ["Json", "adapt_messages", "adapt_tools"]
 
@@ -125,22 +124,11 @@ def _assistant_blocks(
         blocks.append({"type": "text", "text": text})
     for call in calls:
         function = call["function"]
-        arguments = _tool_input(function.get("arguments"))
+        arguments = tool_arguments(function.get("arguments"))
         blocks.append(
             {"type": "tool_use", "id": call["id"], "name": function["name"], "input": arguments}
         )
     return blocks
-
-
-def _tool_input(arguments: Any) -> Json:
-    """A call's arguments as the object ``tool_use.input`` must be, keeping what the model said."""
-    if isinstance(arguments, dict):
-        return arguments
-    try:
-        value = json.loads(arguments or "{}")
-    except ValueError:
-        return {"_raw": arguments}
-    return value if isinstance(value, dict) else {"_value": value}
 
 
 def _tool_result_block(message: Json) -> Json:

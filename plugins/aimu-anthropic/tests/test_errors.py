@@ -227,3 +227,26 @@ def test_async_faults(api: FakeAnthropic, options: dict[str, Any]) -> None:
         assert client.messages == before
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "expected"),
+    [
+        (403, "permission_error", AuthenticationError),
+        (402, "billing_error", ProviderError),
+        (400, "authentication_error", AuthenticationError),  # the type decides over the status
+    ],
+)
+def test_the_error_type_names_the_failure(
+    api: FakeAnthropic, make: Any, status: int, kind: str, expected: type[Exception]
+) -> None:
+    api.script([error_response(status, kind, "no")])
+    with pytest.raises(expected, match=kind) as caught:
+        make().chat("hi")
+    assert type(caught.value) is expected
+
+
+def test_a_reply_that_is_not_json(api: FakeAnthropic, make: Any) -> None:
+    api.script([Response(200, {"Content-Type": "application/json"}, b"<html>a login page</html>")])
+    with pytest.raises(ProviderError, match="not an answer of its API"):
+        make().chat("hi")
