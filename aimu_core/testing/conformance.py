@@ -9,26 +9,37 @@ reach your provider::
         model = "myprov:my-model"
 
         @pytest.fixture
-        def client_options(self, my_server):   # whatever your provider needs
-            return {"base_url": my_server.url, "api_key": "test"}
+        def client_options(self, fake_api):    # whatever your provider needs
+            return {"base_url": fake_api.server.url, "api_key": "test"}
 
         @pytest.fixture
-        def script(self, my_server):           # optional, see below
-            return my_server.script
+        def script(self, fake_api):            # optional, see below
+            return fake_api.script
 
-Two ways to run it:
+Three ways to run it:
 
-* **scripted** (cloud APIs behind a loopback server): the ``script`` fixture
-  returns a callable taking a list of :class:`~aimu_core.testing.Turn`; your
-  server must answer the next requests with those turns in your provider's
-  wire format (``Turn.fail`` as the matching HTTP error or a cut stream). Every
-  test then checks exact text, thinking, tool calls and error translation.
-* **live** (a real local model): leave ``script`` returning ``None``. Tests
-  check the contract's shape rather than exact text; the failure test
+* **scripted over the wire** (network APIs): the ``script`` fixture returns a
+  callable taking a list of :class:`~aimu_core.testing.Turn`; a fake server
+  (an :class:`~aimu_core.testing.LoopbackServer` with your handler) answers
+  the next requests with those turns in your provider's wire format
+  (``Turn.fail`` as the matching HTTP error or a cut stream).
+* **scripted in-process** (a deterministic in-process provider): set
+  :attr:`ProviderConformance.script_option` to the name of the client option
+  through which your client takes a :class:`~aimu_core.testing.Script`; the
+  kit passes one to every client it builds and scripts it, and the client
+  plays it (``script.play(messages, tools, generate_kwargs, stream)`` yields
+  the next turn's deltas) instead of computing its own answer.
+* **live** (a real model, or an in-process provider's own logic): neither.
+  Tests check the contract's shape rather than exact text; the failure test
   overflows the context window instead of scripting an error.
 
-Capability-gated tests (thinking, vision, tools) are skipped only when the
-model lacks the capability. The async client is held to the same contract.
+Scripted either way, every test checks exact text, thinking, tool calls and
+error translation, and a capability-gated test (thinking, vision, tools) is
+skipped only when the model does not declare the capability. Live, the two
+tool tests and the stream-cut test are skipped as well: a live model's tool
+use is not deterministic, and only a script can cut a stream. The async
+client is held to the same contract. ``docs/how-to/test-a-plugin.md`` shows
+each way.
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ from aimu_core.errors import AimuError, ConfigurationError, ContextLengthError, 
 from aimu_core.models import Phase, StreamChunk
 from aimu_core.tools import tool
 
+from . import scripted
 from .scripted import Turn
 
 __all__ = ["ProviderConformance", "TINY_PNG"]
@@ -55,6 +67,11 @@ TINY_PNG = base64.b64decode(
 )
 
 Script = Callable[[list[Turn]], None] | None
+
+_UNSCRIPTED_TOOLS = (
+    "a live model's tool use is not deterministic: script the provider (the script fixture, "
+    "or script_option for an in-process provider)"
+)
 
 
 @tool
@@ -84,6 +101,13 @@ class ProviderConformance:
     model: ClassVar[str] = ""
     #: Generation kwargs for every call; keep replies short on live models.
     generate_kwargs: ClassVar[dict[str, Any]] = {"max_tokens": 16}
+    #: For a deterministic in-process provider: the client option (e.g. ``"script"``)
+    #: that takes a :class:`~aimu_core.testing.Script`. When set, every client the
+    #: kit builds gets this test's ``in_process_script`` under that name, the
+    #: default ``script`` fixture scripts it, and every test runs scripted (tool
+    #: round trip and stream cut included). Empty: the provider is scripted over
+    #: the wire through the ``script`` fixture, or runs live.
+    script_option: ClassVar[str] = ""
 
     @pytest.fixture
     def client_options(self) -> dict[str, Any]:
@@ -91,9 +115,18 @@ class ProviderConformance:
         return {}
 
     @pytest.fixture
-    def script(self) -> Script:
-        """Return a callable that scripts the next model turns, or ``None`` for a live model."""
-        return None
+    def in_process_script(self) -> scripted.Script:
+        """The turns this test scripts, handed to clients under :attr:`script_option`."""
+        return scripted.Script([])
+
+    @pytest.fixture
+    def script(self, in_process_script: scripted.Script) -> Script:
+        """Return a callable that scripts the next model turns, or ``None`` for a live model.
+
+        The default scripts :attr:`script_option`'s ``Script`` when that is set."""
+        if not self.script_option:
+            return None
+        return lambda turns: in_process_script.add(*turns)
 
     @pytest.fixture
     def model_string(self) -> str:
@@ -101,21 +134,39 @@ class ProviderConformance:
         (a server's random port, a file path)."""
         return self.model
 
+    def _options(self, client_options: dict[str, Any], script: scripted.Script) -> dict[str, Any]:
+        """``client_options``, plus the in-process script under :attr:`script_option`."""
+        if not self.script_option:
+            return client_options
+        return {self.script_option: script, **client_options}
+
     @pytest.fixture
-    def make_client(self, model_string: str, client_options: dict[str, Any]) -> Callable[..., Any]:
+    def make_client(
+        self,
+        model_string: str,
+        client_options: dict[str, Any],
+        in_process_script: scripted.Script,
+    ) -> Callable[..., Any]:
+        options = self._options(client_options, in_process_script)
+
         def make(**extra: Any) -> Any:
-            return aimu_core.client(model_string, **{**client_options, **extra})
+            return aimu_core.client(model_string, **{**options, **extra})
 
         return make
 
     @pytest.fixture
     def make_async_client(
-        self, model_string: str, client_options: dict[str, Any]
+        self,
+        model_string: str,
+        client_options: dict[str, Any],
+        in_process_script: scripted.Script,
     ) -> Callable[..., Any]:
         from aimu_core import aio
 
+        options = self._options(client_options, in_process_script)
+
         def make(**extra: Any) -> Any:
-            return aio.client(model_string, **{**client_options, **extra})
+            return aio.client(model_string, **{**options, **extra})
 
         return make
 
@@ -199,7 +250,10 @@ class ProviderConformance:
 
     def test_stream_cut_leaves_history_unchanged(self, make_client: Any, script: Script) -> None:
         if not script:
-            pytest.skip("needs a scripted server to cut a stream")
+            pytest.skip(
+                "only a script can cut a stream: script the provider (the script fixture, "
+                "or script_option for an in-process provider)"
+            )
         script([Turn("partial text that never", fail="stream_cut")])
         client = make_client()
         with pytest.raises(AimuError):
@@ -264,7 +318,7 @@ class ProviderConformance:
         if not client.model.supports_tools:
             pytest.skip(f"{client.model.value} does not support tools")
         if not script:
-            pytest.skip("a live model's tool use is not deterministic; run with a script")
+            pytest.skip(_UNSCRIPTED_TOOLS)
         script([Turn(tool_calls=[("secret_number", {"name": "alpha"})]), Turn("It is 42.")])
         client.tools = [secret_number]
         chunks = list(self._chat(client, "What is alpha's secret number?", stream=True))
@@ -285,8 +339,10 @@ class ProviderConformance:
         self, make_client: Any, script: Script
     ) -> None:
         client = make_client()
-        if not client.model.supports_tools or not script:
-            pytest.skip("needs a scripted tool model")
+        if not client.model.supports_tools:
+            pytest.skip(f"{client.model.value} does not support tools")
+        if not script:
+            pytest.skip(_UNSCRIPTED_TOOLS)
         script([Turn(tool_calls=[("secret_number", {"name": "alpha"})])])
         client.tools = [secret_number]
         self._chat(client, "alpha?", use_tools=False)
