@@ -81,7 +81,13 @@ def _members(catalog: type) -> list[Model]:
 
 
 class Model(Enum, metaclass=_ModelMeta):
-    """Base of every provider's model catalog. Members are :class:`ModelSpec` values."""
+    """Base of every provider's model catalog, declared with :class:`ModelSpec` values.
+
+    A member is declared as ``NAME = ModelSpec("model-id", ...)``, but its
+    ``.value`` is the model id string (``"model-id"``), what a client sends to
+    its API; ``.spec`` is the :class:`ModelSpec`, and ``supports_tools``,
+    ``supports_thinking`` and ``supports_vision`` read its capabilities.
+    """
 
     def __new__(cls, spec: ModelSpec) -> Model:
         if not isinstance(spec, ModelSpec):
