@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 import aimu_core
+from aimu_core import provider
 from aimu_core.testing import Turn, write_distribution
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "how-to"
@@ -192,6 +193,10 @@ def test_the_guide_writes_the_whole_plugin(files: dict[str, str]) -> None:
             tomllib.loads(code)
     text = "\n".join(files.values())
     assert "from aimu_core.provider import" in text
+    # The guide's table of aimu_core.provider names it all.
+    guide = GUIDES[0].read_text(encoding="utf-8")
+    missing = [name for name in provider.__all__ if f"`{name}`" not in guide]
+    assert not missing, f"add {missing} to the table in write-a-plugin.md section 2"
     # Plugin code imports from the one import place only (tests: aimu_core.testing too).
     for name, code in files.items():
         if name.startswith("aimu_echo/"):
