@@ -85,8 +85,8 @@ class ErrorContext:
         name: how messages call the server (default: the provider prefix).
         key_envs: env vars the API key can come from, named in authentication errors.
         secrets: every secret the client knows; redacted from every message.
-        hints: extra advice by HTTP status, appended to that status's message;
-            ``{model}`` is replaced by the model id.
+        hints: extra advice by HTTP status, appended to that status's message
+            (``0``: to a connection failure's); ``{model}`` is replaced by the model id.
         max_retries: whether the client takes ``max_retries=`` (its SDK retries);
             rate-limit and server-error messages point to it only then.
     """
