@@ -25,7 +25,7 @@ from aimu_core.provider import (
 
 __all__ = ["HINTS", "ollama_error"]
 
-#: Ollama's advice by HTTP status (0: no connection, see ``http_errors.connection_error``).
+#: Ollama's advice by HTTP status (0: a connection failure).
 HINTS = {
     0: "Start it with `ollama serve`; set OLLAMA_HOST or base_url= if it listens elsewhere.",
     404: "Pull it first: `ollama pull {model}`.",
@@ -46,13 +46,13 @@ def ollama_error(
         detail = ctx.clean(exc.error) if exc.error else text
         if is_context_length(None, detail):
             detail += _CONTEXT_HINT
-        if exc.status_code == -1:
-            return stream_error(ctx, detail)
-        if exc.status_code == 400 and "does not support" in detail:
+        elif exc.status_code == 400 and "does not support" in detail:
             return ConfigurationError(
                 f"Ollama: {detail}. Use a model with that capability, or drop the flag or "
                 "kwarg that asks for it"
             )
+        if exc.status_code == -1:  # an error line inside a 200 stream
+            return stream_error(ctx, detail)
         return status_error(ctx, exc.status_code, detail)
     if isinstance(exc, ConnectionError):  # the SDK's "Failed to connect" (httpx.ConnectError)
         return connection_error(ctx, "nothing answered (ConnectError)")
