@@ -28,10 +28,9 @@ class LoopLocal(Generic[T]):
         self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
 
     def get(self) -> T:
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        # _get_running_loop returns None outside a loop, where get_running_loop
+        # raises: this runs on every request, also of sync clients.
+        loop = asyncio._get_running_loop()
         stale = loop is not None and (self._loop is None or self._loop() is not loop)
         if self._value is None or stale:
             self._value = self._factory()
