@@ -201,9 +201,8 @@ class _ChatCompletions:
             model = model.id
         if not isinstance(model, str):
             return model
-        catalog = cls.endpoint.catalog
-        member = catalog._value2member_map_.get(model) if catalog is not None else None
-        return member if isinstance(member, Model) else AdHocModel(ModelSpec(model))
+        member = cls.endpoint.catalog.by_id(model) if cls.endpoint.catalog else None
+        return member if member is not None else AdHocModel(ModelSpec(model))
 
     def _scrubbed(self, sdk: _SDK) -> _SDK:
         # The SDK adds OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment as
