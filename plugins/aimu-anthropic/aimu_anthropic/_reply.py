@@ -42,6 +42,10 @@ def _prompt_tokens(usage: Any) -> int:
     return sum(getattr(usage, field, 0) or 0 for field in _PROMPT_FIELDS)
 
 
+def _usage(prompt_tokens: int, usage: Any) -> dict[str, int]:
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": usage.output_tokens}
+
+
 class ReplyReader:
     """Reads one reply: :meth:`message` a whole one, or :meth:`feed` then :meth:`finish` a stream.
 
@@ -68,10 +72,7 @@ class ReplyReader:
             text="".join(p.text for p in pieces),
             thinking="".join(p.thinking for p in pieces),
             tool_calls=[c for p in pieces for c in p.tool_calls],
-            usage={
-                "prompt_tokens": _prompt_tokens(message.usage),
-                "completion_tokens": message.usage.output_tokens,
-            },
+            usage=_usage(_prompt_tokens(message.usage), message.usage),
             finish_reason=_finish_reason(message.stop_reason),
         )
 
@@ -104,10 +105,7 @@ class ReplyReader:
         if kind == "message_start":
             self._prompt_tokens = _prompt_tokens(event.message.usage)
         elif kind == "message_delta":
-            usage = {
-                "prompt_tokens": self._prompt_tokens,
-                "completion_tokens": event.usage.output_tokens,
-            }
+            usage = _usage(self._prompt_tokens, event.usage)
             return Delta(usage=usage, finish_reason=_finish_reason(event.delta.stop_reason))
         elif kind == "message_stop":
             self._stopped = True
@@ -145,6 +143,7 @@ class ReplyReader:
         return None
 
     def _keep(self) -> None:
+        """Remember a tool-calling turn's signed thinking, to send it back with its calls."""
         tool_calls = list(self._tools.values())
         if self._thinking and tool_calls and tool_calls[0].id:
             self._kept[tool_calls[0].id] = self._thinking
