@@ -18,6 +18,8 @@ _LAZY = {
     "ScriptedAsyncClient": "scripted",
     "ScriptedClient": "scripted",
     "ScriptedModel": "scripted",
+    "RUNNER_PACKAGES": "imports",
+    "modules_after": "imports",
     "scripted_site": "distributions",
     "write_distribution": "distributions",
     "Turn": "scripted",
@@ -30,6 +32,7 @@ __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:
     from .distributions import scripted_site, write_distribution
+    from .imports import RUNNER_PACKAGES, modules_after
     from .loopback import LoopbackServer, Request, Response
     from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, ScriptedModel, Turn
 
