@@ -34,6 +34,11 @@ __all__ = ["AsyncBaseModelClient", "BaseModelClient"]
 class BaseModelClient(ChatState, ABC):
     """A stateful chat client for one model.
 
+    One client may be shared by threads: its turns are serialized, each lands
+    whole and in order (see :mod:`aimu_core.models.conversation` for the
+    contract, unfinished streams included). For parallel work give each
+    worker its own client.
+
     Attributes:
         model: the catalog member (or :class:`AdHocModel`) this client talks to.
         messages: the conversation, a plain OpenAI-format ``list[dict]``.
