@@ -3,7 +3,8 @@
 The scripted provider is for tests only: nothing installs it. Register
 :mod:`aimu_core.testing.scripted` as a plugin in-process, or give a subprocess
 :func:`scripted_site` on its ``PYTHONPATH``. Names load on first use. The conformance kit lives in
-:mod:`aimu_core.testing.conformance` (it imports pytest). See
+:mod:`aimu_core.testing.conformance` (it imports pytest). A plugin's fake network API
+subclasses :class:`FakeAPI` (:mod:`aimu_core.testing.fake_api`). See
 ``docs/how-to/test-a-plugin.md``.
 """
 
@@ -26,12 +27,17 @@ _LAZY = {
     "LoopbackServer": "loopback",
     "Request": "loopback",
     "Response": "loopback",
+    "FakeAPI": "fake_api",
+    "Handler": "fake_api",
+    "Scripted": "fake_api",
+    "last_user_text": "fake_api",
 }
 
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:
     from .distributions import scripted_site, write_distribution
+    from .fake_api import FakeAPI, Handler, Scripted, last_user_text
     from .imports import RUNNER_PACKAGES, modules_after
     from .loopback import LoopbackServer, Request, Response
     from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, ScriptedModel, Turn

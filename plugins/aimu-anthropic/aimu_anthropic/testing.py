@@ -22,16 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import deque
-from collections.abc import Callable, Iterable
 from typing import Any
 
-from aimu_core.testing import LoopbackServer, Request, Response, Turn
+from aimu_core.testing import FakeAPI, Request, Response, Turn, last_user_text
 
 __all__ = ["FakeAnthropic", "error_response"]
-
-Scripted = Turn | Response | Callable[[Request], Response]
 
 _ERRORS = {
     "server_error": (500, "api_error", "Internal server error"),
@@ -58,11 +53,12 @@ def error_response(
     )
 
 
-class FakeAnthropic:
+class FakeAnthropic(FakeAPI):
     """A scripted Anthropic Messages API on 127.0.0.1.
 
     Attributes:
         requests: the JSON bodies of the ``/v1/messages`` requests received.
+        headers: their headers, in the same order.
         chunk_size: characters per streamed text/thinking/JSON delta.
         retry_after: the ``retry-after`` header of scripted rate-limit replies.
     """
@@ -70,73 +66,34 @@ class FakeAnthropic:
     def __init__(
         self, *, chunk_size: int = 4, retry_after: str = "7", validate: bool = True
     ) -> None:
+        super().__init__()
         self.chunk_size = chunk_size
         self.retry_after = retry_after
         self.validate = validate
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self._turns: deque[Scripted] = deque()
-        self._lock = threading.Lock()
         self._tool_ids = 0
-        self._server = LoopbackServer(self._handle)
-
-    # -- lifecycle ---------------------------------------------------------------------
 
     @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> FakeAnthropic:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeAnthropic:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- scripting ---------------------------------------------------------------------
-
-    def script(self, turns: Iterable[Scripted]) -> None:
-        """Queue replies for the next requests: ``Turn``s, raw ``Response``s or handlers.
-
-        With the queue empty the server echoes the last user text.
-        """
-        with self._lock:
-            self._turns.extend(turns)
+    def requests(self) -> list[dict[str, Any]]:
+        return self.bodies
 
     def reset(self) -> None:
         """Forget queued replies and recorded requests (to reuse one server across tests)."""
+        super().reset()
         with self._lock:
-            self._turns.clear()
-            self.requests.clear()
-            self.headers.clear()
             self._tool_ids = 0
 
-    # -- serving -----------------------------------------------------------------------
-
-    def _handle(self, request: Request) -> Response:
+    def answer(self, request: Request) -> Response:
         if request.method != "POST" or request.path.split("?")[0].rstrip("/") != "/v1/messages":
             return error_response(
                 404, "not_found_error", f"Not found: {request.method} {request.path}"
             )
         body = request.json()
-        with self._lock:
-            self.requests.append(body)
-            self.headers.append(request.headers)
-            item = self._turns.popleft() if self._turns else None
-        if isinstance(item, Response):
-            return item
-        if item is not None and not isinstance(item, Turn):
-            return item(request)
+        turn = self.next_reply(request, echo=last_user_text(body.get("messages")))
+        if isinstance(turn, Response):
+            return turn
         problem = _check(body) if self.validate else None
         if problem:
             return error_response(400, "invalid_request_error", problem)
-        turn = item if item is not None else Turn(_echo(body))
         if turn.fail in _ERRORS:
             status, kind, message = _ERRORS[turn.fail]
             headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
@@ -296,18 +253,6 @@ def _input_tokens(body: dict[str, Any]) -> int:
 
 def _output_tokens(turn: Turn) -> int:
     return max(1, (len(turn.text) + len(turn.thinking)) // 4)
-
-
-def _echo(body: dict[str, Any]) -> str:
-    for message in reversed(body.get("messages", [])):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            texts = [b.get("text", "") for b in content or [] if b.get("type") == "text"]
-            if texts:
-                return " ".join(texts)
-    return ""
 
 
 def _check(body: dict[str, Any]) -> str | None:

@@ -21,16 +21,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aimu_core.testing import LoopbackServer, Request, Response, Turn
+from aimu_core.testing import FakeAPI, Request, Response, Turn, last_user_text
 
 __all__ = ["FakeOllama", "KNOWN_OPTIONS"]
-
-Scripted = Turn | Response | Callable[[Request], Response]
 
 #: Option names Ollama's runner understands (a strict fake rejects others).
 KNOWN_OPTIONS = frozenset(
@@ -51,7 +47,7 @@ _ERRORS = {
 _CREATED = "2025-01-01T00:00:00Z"
 
 
-class FakeOllama:
+class FakeOllama(FakeAPI):
     """A scripted Ollama server on 127.0.0.1.
 
     Args:
@@ -63,66 +59,28 @@ class FakeOllama:
 
     Attributes:
         requests: ``(path, body)`` of every chat/generate request received.
+        bodies: their bodies; ``headers``: their headers.
     """
 
     def __init__(
         self, models: Mapping[str, Iterable[str]] | None = None, *, chunk_size: int = 4
     ) -> None:
-        self.models = {k: frozenset(v) for k, v in models.items()} if models is not None else None
+        super().__init__()
+        self.models = _capabilities(models)
         self.chunk_size = chunk_size
         self.retry_after = "7"
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self.headers: list[dict[str, str]] = []
-        self._turns: deque[Scripted] = deque()
-        self._lock = threading.Lock()
-        self._server = LoopbackServer(self._handle)
-
-    # -- lifecycle ---------------------------------------------------------------------
 
     @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> FakeOllama:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeOllama:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def script(self, turns: Iterable[Scripted]) -> None:
-        """Queue replies for the next chat/generate requests: ``Turn``s, ``Response``s or handlers.
-
-        With the queue empty the server echoes the last user text (or the prompt).
-        """
-        with self._lock:
-            self._turns.extend(turns)
+    def requests(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(_route(request), request.json()) for request in self.log]
 
     def reset(self, models: Mapping[str, Iterable[str]] | None = None) -> None:
         """Forget queued replies and recorded requests; serve *models* from now on."""
-        with self._lock:
-            self._turns.clear()
-            self.requests.clear()
-            self.headers.clear()
-            self.models = (
-                {k: frozenset(v) for k, v in models.items()} if models is not None else None
-            )
+        super().reset()
+        self.models = _capabilities(models)
 
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        """The bodies of the requests received, in order."""
-        return [body for _, body in self.requests]
-
-    # -- serving -----------------------------------------------------------------------
-
-    def _handle(self, request: Request) -> Response:
-        path = request.path.split("?")[0].rstrip("/")
+    def answer(self, request: Request) -> Response:
+        path = _route(request)
         if request.method == "GET" and path == "/api/tags":
             return Response.json({"models": [_tag(name) for name in self.models or {}]})
         if request.method == "GET" and path == "/api/version":
@@ -130,20 +88,15 @@ class FakeOllama:
         if request.method != "POST" or path not in ("/api/chat", "/api/generate"):
             return Response.json({"error": f"404 page not found: {request.path}"}, 404)
         body = request.json()
-        with self._lock:
-            self.requests.append((path, body))
-            self.headers.append(request.headers)
-            item = self._turns.popleft() if self._turns else None
-        if isinstance(item, Response):
-            return item
-        if item is not None and not isinstance(item, Turn):
-            return item(request)
+        chat = path == "/api/chat"
+        echo = last_user_text(body.get("messages")) if chat else str(body.get("prompt") or "")
+        turn = self.next_reply(request, echo=echo)
+        if isinstance(turn, Response):
+            return turn
         problem = self._check(path, body)
         if problem:
             status, message = problem
             return Response.json({"error": message}, status)
-        chat = path == "/api/chat"
-        turn = item if item is not None else Turn(_echo(body) if chat else body.get("prompt", ""))
         if turn.fail in _ERRORS:
             status, message = _ERRORS[turn.fail]
             headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
@@ -290,8 +243,9 @@ def _merge(parts: list[dict[str, Any]], *, chat: bool) -> dict[str, Any]:
     return final
 
 
-def _echo(body: dict[str, Any]) -> str:
-    for message in reversed(body.get("messages") or []):
-        if message.get("role") == "user":
-            return str(message.get("content", ""))
-    return ""
+def _route(request: Request) -> str:
+    return request.path.split("?")[0].rstrip("/")
+
+
+def _capabilities(models: Mapping[str, Iterable[str]] | None) -> dict[str, frozenset[str]] | None:
+    return {k: frozenset(v) for k, v in models.items()} if models is not None else None

@@ -9,13 +9,11 @@ Every request is recorded, so tests assert on what the SDK actually sent.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any, Self
+from collections.abc import Iterable
+from typing import Any
 
-from aimu_core.testing import LoopbackServer, Request, Response, Turn
+from aimu_core.testing import FakeAPI, Handler, Request, Response, Turn, last_user_text
 
 __all__ = [
     "OpenAIWireServer",
@@ -25,8 +23,6 @@ __all__ = [
     "sse",
     "turn_response",
 ]
-
-Item = Turn | Response | Callable[[Request], Response]
 
 _FAULTS: dict[str, tuple[int, dict[str, str], dict[str, Any]]] = {
     "server_error": (500, {}, {"message": "scripted server error", "type": "server_error"}),
@@ -213,17 +209,7 @@ def turn_response(
     return sse(chunks)
 
 
-def _echo(messages: list[dict[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):
-                content = " ".join(p.get("text", "") for p in content if p.get("type") == "text")
-            return str(content)
-    return ""
-
-
-class OpenAIWireServer:
+class OpenAIWireServer(FakeAPI):
     """Chat Completions on loopback: queue turns or raw responses, then read what was sent.
 
     ``url`` is the API root (``http://127.0.0.1:<port>/v1``). With nothing
@@ -233,24 +219,18 @@ class OpenAIWireServer:
     def __init__(
         self, *, model: str = "scripted", reasoning_field: str = "reasoning_content"
     ) -> None:
+        super().__init__()
         self.model = model
         self.reasoning_field = reasoning_field
-        self._queue: deque[Item] = deque()
-        self._lock = threading.Lock()
-        self._server = LoopbackServer(self._handle)
 
     @property
     def url(self) -> str:
-        return self._server.url + "/v1"
+        return self.server.url + "/v1"
 
     @property
     def requests(self) -> list[Request]:
-        """Chat-completion requests received, oldest first."""
-        return [r for r in self._server.requests if r.path.endswith("/chat/completions")]
-
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [r.json() for r in self.requests]
+        """API requests received (every one but ``GET /models``), oldest first."""
+        return list(self.log)
 
     @property
     def last(self) -> dict[str, Any]:
@@ -258,46 +238,20 @@ class OpenAIWireServer:
 
     def reset(self, *, reasoning_field: str = "reasoning_content") -> None:
         """Forget queued answers and recorded requests (one server serves many tests)."""
-        with self._lock:
-            self._queue.clear()
-            self._server.requests.clear()
-            self.reasoning_field = reasoning_field
+        super().reset()
+        self.reasoning_field = reasoning_field
 
-    def script(self, turns: Iterable[Turn | str]) -> None:
-        """Answer the next requests with these turns (the conformance kit's ``script``)."""
-        with self._lock:
-            self._queue.extend(t if isinstance(t, Turn) else Turn(t) for t in turns)
-
-    def reply(self, *items: Response | Callable[[Request], Response]) -> None:
+    def reply(self, *items: Response | Handler) -> None:
         """Answer the next requests with these raw responses (or handlers)."""
-        with self._lock:
-            self._queue.extend(items)
+        self.script(items)
 
-    def _handle(self, request: Request) -> Response:
+    def answer(self, request: Request) -> Response:
         if request.method == "GET" and request.path.endswith("/models"):
             return Response.json(
                 {"object": "list", "data": [{"id": self.model, "object": "model"}]}
             )
         body = request.json() or {}
-        with self._lock:
-            item: Item = (
-                self._queue.popleft() if self._queue else Turn(_echo(body.get("messages", [])))
-            )
-        if isinstance(item, Turn):
-            return turn_response(item, body, reasoning_field=self.reasoning_field, model=self.model)
-        if isinstance(item, Response):
-            return item
-        return item(request)
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        reply = self.next_reply(request, echo=last_user_text(body.get("messages")))
+        if isinstance(reply, Response):
+            return reply
+        return turn_response(reply, body, reasoning_field=self.reasoning_field, model=self.model)
