@@ -54,8 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="machine-readable output")
     models.set_defaults(func=_models)
 
-    plugins = commands.add_parser("plugins", help="list discovered plugins and their status")
+    plugins = commands.add_parser(
+        "plugins",
+        help="list discovered plugins and their status",
+        description="List discovered plugins and their status. Exit status: 0 when no plugin "
+        "failed, 1 when one failed (or the policy is invalid); with --check, warnings "
+        "(prefix conflicts, misspelled hooks, no AIMU_PLUGIN_API) count as failures too.",
+    )
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    plugins.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 on any warning too, not only on a failed plugin (for admins' scripts)",
+    )
     plugins.set_defaults(func=_plugins)
     return parser
 
@@ -111,10 +122,19 @@ def _models(args: argparse.Namespace) -> int:
 
     manager = get_manager()
     rows: list[dict[str, Any]] = []
-    for prefix, record in sorted(manager.text_providers.items()):
+    providers: list[tuple[str, Any, Any, str | None]] = [
+        (prefix, record, manager.owner("text_providers", prefix), None)
+        for prefix, record in manager.text_providers.items()
+    ]
+    # A prefix two plugins claim is unusable (PluginConflictError), but listed, marked.
+    for (kind, prefix), claims in manager.conflicted.items():
+        if kind == "text_providers":
+            claimants = " and ".join(manager.conflicts[(kind, prefix)])
+            providers += [(prefix, record, owner, claimants) for record, owner in claims]
+    providers.sort(key=lambda p: (p[0], p[2].label if p[2] else ""))
+    for prefix, record, owner, conflict in providers:
         if prefix != record.name:
             continue  # an alias: listed under the provider's own name
-        owner = manager.owner("text_providers", prefix)
         plugin = owner.label if owner else ""
         members = list(record.models) if record.models else []
         for member in members:
@@ -126,6 +146,7 @@ def _models(args: argparse.Namespace) -> int:
                     "tools": member.supports_tools,
                     "thinking": member.supports_thinking,
                     "vision": member.supports_vision,
+                    "conflict": conflict,
                 }
             )
         if record.open_catalog:
@@ -138,6 +159,7 @@ def _models(args: argparse.Namespace) -> int:
                     "tools": None,
                     "thinking": None,
                     "vision": None,
+                    "conflict": conflict,
                 }
             )
     if args.json:
@@ -152,6 +174,8 @@ def _models(args: argparse.Namespace) -> int:
             caps = "any model id; capabilities from ;flags"
         else:
             caps = ", ".join(c for c in ("tools", "thinking", "vision") if row[c]) or "-"
+        if row["conflict"]:
+            caps += f"  [conflicted: claimed by {row['conflict']}; unusable until one is removed]"
         print(f"{row['model']:<{width}}  {caps}")
     return 0
 
@@ -159,10 +183,21 @@ def _models(args: argparse.Namespace) -> int:
 def _plugins(args: argparse.Namespace) -> int:
     from .plugins import get_manager
 
-    infos = get_manager().plugins
+    manager = get_manager()
+    infos = manager.plugins
+    autoload_note = (
+        None
+        if manager.policy.autoload
+        else f"Plugin autoload is off ({manager.autoload_off_by()}): installed plugins were "
+        "not searched; only core and plugins registered in code load."
+    )
     if args.json:
         print(json.dumps([info.to_dict() for info in infos], indent=2))
-        return 0
+        if autoload_note:
+            print(f"note: {autoload_note}", file=sys.stderr)
+        return _plugins_status(manager, strict=args.check)
+    if autoload_note:
+        print(autoload_note)
     for info in infos:
         version = f" {info.version}" if info.version else ""
         where = f" [{info.entry_point}]" if info.entry_point else ""
@@ -179,7 +214,18 @@ def _plugins(args: argparse.Namespace) -> int:
             print(f"    warning: {warning}")
         if info.entry_point:
             print(f"    import time: {info.import_seconds * 1000:.1f} ms")
-    return 0
+    return _plugins_status(manager, strict=args.check)
+
+
+def _plugins_status(manager: Any, *, strict: bool) -> int:
+    """``aimu plugins``' exit status: 1 when a plugin failed (with ``--check``: or warned)."""
+    failed = [p.label for p in manager.plugins if p.status == "failed"]
+    warned = [p.label for p in manager.plugins if p.warnings] if strict else []
+    if failed:
+        print(f"error: plugins failed to load: {', '.join(failed)}", file=sys.stderr)
+    if warned:
+        print(f"error: plugins with warnings (--check): {', '.join(warned)}", file=sys.stderr)
+    return 1 if failed or warned else 0
 
 
 if __name__ == "__main__":

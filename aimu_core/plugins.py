@@ -14,7 +14,9 @@ first time a model string is resolved or plugins are listed, and kept until
 from __future__ import annotations
 
 import difflib
+import sys
 import time
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,8 +38,9 @@ __all__ = [
     "unregister",
 ]
 
-#: The plugin API this aimu-core speaks. A plugin module may declare the version
-#: it was written for as ``AIMU_PLUGIN_API = 1``; a different number fails it.
+#: The plugin API this aimu-core speaks. A plugin module declares the version it
+#: was written for as ``AIMU_PLUGIN_API = 1``; a different number fails it, none
+#: is a warning.
 PLUGIN_API_VERSION = 1
 
 Status = Literal["loaded", "blocked", "failed"]
@@ -112,8 +115,9 @@ class PluginManager:
 
     Args:
         plugins: objects registered in code (modules or instances with
-            ``@hookimpl`` functions). They load whatever the policy says: the
-            application chose them explicitly.
+            ``@hookimpl`` functions). The policy's lists and file apply to them
+            (each is known by its top-level module written as a distribution
+            name: ``aimu_echo`` is ``aimu-echo``); the autoload switch does not.
         policy: the loading policy; read from the environment when omitted.
         environ: the environment to read the policy from (defaults to ``os.environ``).
         builtin: register core's built-in plugin (runners and tools).
@@ -137,7 +141,11 @@ class PluginManager:
         self.tools: dict[str, ToolRecord] = {}
         self.memory_backends: dict[str, MemoryBackend] = {}
         self.conflicts: dict[tuple[str, str], list[str]] = {}
+        #: The records of each conflict, in the order of :attr:`conflicts` (for ``aimu models``).
+        self.conflicted: dict[tuple[str, str], list[tuple[Any, PluginInfo]]] = {}
         self._owner: dict[tuple[str, str], PluginInfo] = {}
+        self._internal: dict[str, PluginInfo] = {}  # pluggy's name -> the plugin's row
+        self._blocked_modules: dict[str, PluginInfo] = {}  # entry-point module -> its row
 
         if builtin:
             from . import _builtin
@@ -158,11 +166,14 @@ class PluginManager:
             info = PluginInfo(
                 name=ep.name, distribution=distribution, version=version, entry_point=ep.value
             )
-            rule = self.policy.blocked_by([ep.name, info.distribution or ""], info.version)
+            rule = self.policy.blocked_by(info.distribution, ep.name, info.version)
+            notes = self.policy.misnamed(info.distribution, ep.name)
             if rule:
-                info.status, info.reason = "blocked", f"blocked by policy: {rule}"
+                info.status, info.reason = "blocked", "; ".join([rule, *notes])
                 self.plugins.append(info)
+                self._blocked_modules[ep.module] = info
                 continue
+            info.warnings.extend(notes)
             started = time.perf_counter()
             try:
                 obj = ep.load()
@@ -171,24 +182,51 @@ class PluginManager:
                 self._fail(info, f"import failed: {type(exc).__name__}: {exc}")
                 continue
             info.import_seconds = time.perf_counter() - started
-            self._add(obj, info)
+            self._add(obj, info, module=ep.module)
 
     def _add_explicit(self, obj: object) -> None:
         if self._pm.is_registered(obj):
             return  # already found through its entry point: registering it again is a no-op
         name = getattr(obj, "__name__", None) or type(obj).__name__
-        self._add(obj, PluginInfo(name=name, distribution=None, version=None, entry_point=None))
+        info = PluginInfo(name=name, distribution=None, version=None, entry_point=None)
+        module = _module_of(obj)
+        if module in self._blocked_modules:
+            return  # its entry point was blocked: the same plugin, already listed as blocked
+        # Known to the policy by its top-level module, written as a distribution name.
+        known_as = normalize_name(module.split(".")[0])
+        rule = self.policy.blocked_by(known_as, None, None)
+        if rule:
+            if rule.startswith("not in the allow-list"):
+                rule += f"; registered in code, it is known as {known_as!r} (its top-level module)"
+            info.status, info.reason = "blocked", rule
+            self.plugins.append(info)
+            return
+        self._add(obj, info, module=module)
 
-    def _add(self, obj: object, info: PluginInfo) -> None:
+    def _add(self, obj: object, info: PluginInfo, *, module: str | None = None) -> None:
+        internal = f"{info.name}#{len(self.plugins)}"
         try:
-            self._check_api_version(obj)
-            self._pm.register(obj, name=f"{info.name}#{len(self.plugins)}")
-        except (_Invalid, ValueError, pluggy.PluginValidationError) as exc:
+            self._check_api_version(obj, info, module)
+            self._pm.register(obj, name=internal)
+        except _Invalid as exc:
             self._fail(info, str(exc))
             return
+        except pluggy.PluginValidationError as exc:
+            # pluggy names the plugin by its internal name ('name#3'): say it our way.
+            detail = str(exc).replace(repr(internal), repr(info.name)).replace(internal, info.name)
+            self._fail(info, "; ".join(detail.splitlines()))
+            return
+        except ValueError as exc:
+            other = self._internal.get(self._pm.get_name(obj) or "")
+            if other is not None:
+                self._fail(info, f"it is the same object as plugin {other.label}, already loaded")
+            else:
+                self._fail(info, str(exc).replace(internal, info.name))
+            return
+        self._internal[internal] = info
         callers = self._pm.get_hookcallers(obj) or []
         info.hooks = sorted(c.name for c in callers if c.has_spec())
-        info.warnings = [
+        info.warnings += [
             f"implements {c.name!r}, which is not an aimu hook (typo?)"
             for c in callers
             if not c.has_spec()
@@ -208,9 +246,19 @@ class PluginManager:
         self.plugins.append(info)
 
     @staticmethod
-    def _check_api_version(obj: object) -> None:
+    def _check_api_version(obj: object, info: PluginInfo, module: str | None) -> None:
         declared = getattr(obj, "AIMU_PLUGIN_API", None)
-        if declared is not None and declared != PLUGIN_API_VERSION:
+        if declared is None and module and not isinstance(obj, types.ModuleType):
+            # An entry point naming ``module:object``: the module may declare it.
+            declared = getattr(sys.modules.get(module), "AIMU_PLUGIN_API", None)
+        if declared is None:
+            if isinstance(obj, types.ModuleType) or info.entry_point:
+                info.warnings.append(
+                    f"declares no AIMU_PLUGIN_API; add AIMU_PLUGIN_API = {PLUGIN_API_VERSION} "
+                    "to the plugin module (a later aimu-core may refuse plugins without it)"
+                )
+            return
+        if declared != PLUGIN_API_VERSION:
             raise _Invalid(
                 f"written for aimu plugin API {declared!r}, but this aimu-core speaks "
                 f"{PLUGIN_API_VERSION}: install a version of the plugin made for this aimu-core"
@@ -242,10 +290,12 @@ class PluginManager:
                 slot = (kind, key)
                 if slot in self.conflicts:
                     self.conflicts[slot].append(info.label)
+                    self.conflicted[slot].append((record, info))
                     info.warnings.append(_conflict_warning(kind, key, self.conflicts[slot][0]))
                 elif key in table:
                     owner = self._owner[slot]
                     self.conflicts[slot] = [owner.label, info.label]
+                    self.conflicted[slot] = [(table[key], owner), (record, info)]
                     del table[key]
                     owner.warnings.append(_conflict_warning(kind, key, info.label))
                     info.warnings.append(_conflict_warning(kind, key, owner.label))
@@ -274,9 +324,11 @@ class PluginManager:
         noun = "provider" if kind.endswith("providers") else kind.rstrip("s").replace("_", " ")
         if (kind, key) in self.conflicts:
             claimants = " and ".join(self.conflicts[(kind, key)])
+            dists = [i.distribution for _, i in self.conflicted.get((kind, key), [])]
+            example = next((d for d in reversed(dists) if d), "<distribution>")
             raise PluginConflictError(
                 f"{noun} {key!r} is claimed by {claimants}. Uninstall one, or block one "
-                "with AIMU_DISABLE_PLUGINS=<name>."
+                f"by its distribution name, e.g. AIMU_DISABLE_PLUGINS={example}."
             )
         hint = _FIRST_PARTY.get(key)
         for info in self.plugins:
@@ -286,16 +338,42 @@ class PluginManager:
                     f"{info.reason}"
                 )
         known = sorted(table)
-        message = f"Unknown {noun} {key!r}. Installed: {', '.join(known) or 'none'}."
+        # Autoload turned off by the environment or the policy file (not by code that
+        # builds its own manager): installed plugins were never looked at, so say so.
+        switched_off = not self.policy.autoload and bool(self.policy.autoload_origin)
+        if switched_off:
+            message = (
+                f"Unknown {noun} {key!r}: plugin autoload is off ({self.autoload_off_by()}), so "
+                "no installed plugin was loaded, only plugins registered in code "
+                f"(loaded: {', '.join(known) or 'none'}). Turn autoload on, or register the "
+                "plugin with aimu_core.plugins.register()."
+            )
+        else:
+            message = f"Unknown {noun} {key!r}. Installed: {', '.join(known) or 'none'}."
         close = difflib.get_close_matches(key, known, n=3)
         if close:
             message += f" Did you mean {', '.join(map(repr, close))}?"
-        if hint:
+        if hint and not switched_off:
             message += f" Install it with: pip install {hint}"
         unavailable = [f"{p.label} ({p.status})" for p in self.plugins if p.status != "loaded"]
         if unavailable:
             message += f" Not loaded: {', '.join(unavailable)}; see `aimu plugins`."
         raise UnknownProviderError(message)
+
+    def autoload_off_by(self) -> str:
+        """What turned autoload off, for messages: ``AIMU_PLUGIN_AUTOLOAD=0``, a policy file..."""
+        origin = self.policy.autoload_origin
+        if origin == "AIMU_PLUGIN_AUTOLOAD":
+            return "AIMU_PLUGIN_AUTOLOAD is false"
+        return f"autoload = false in the {origin}" if origin else "the application turned it off"
+
+
+def _module_of(obj: object) -> str:
+    """The module a plugin object lives in (a module's own name, a class's or instance's module)."""
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
+    module = obj.__module__ if isinstance(obj, type) else type(obj).__module__
+    return module or "__main__"
 
 
 def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
@@ -364,7 +442,9 @@ def refresh() -> PluginManager:
 
 
 def register(plugin: object) -> None:
-    """Register a plugin object in code. It loads even with ``AIMU_PLUGIN_AUTOLOAD=0``."""
+    """Register a plugin object in code. It loads even with ``AIMU_PLUGIN_AUTOLOAD=0``, but the
+    allow/deny lists and the policy file apply to it: it is known by its top-level module
+    written as a distribution name (``aimu_echo`` is ``aimu-echo``)."""
     if plugin not in _explicit:
         _explicit.append(plugin)
     if _manager is not None:

@@ -43,6 +43,15 @@ DISTRIBUTIONS = [
     ("aimu-fx-marker", "0.1.0", "marker", "aimufx_marker"),
     ("aimu-fx-typo", "0.1.0", "typo", "aimufx_typo"),
     ("aimu-fx-versioned", "2.0", "versioned", "aimufx_versioned"),
+    ("aimu-fx-noapi", "0.1.0", "noapi", "aimufx_noapi"),
+    ("aimu-fx-badclient", "0.1.0", "badclient", "aimufx_badclient"),
+]
+
+#: The curation site's distributions (see ``curation_site``): names chosen to collide.
+CURATION_DISTRIBUTIONS = [
+    ("evil-dist", "6.6.6", "aimu-openai", "aimufx_evil"),
+    ("aimu-fx-a", "0.1.0", "echo", "aimufx_echo_a"),
+    ("aimu-fx-b", "0.1.0", "echo", "aimufx_echo_b"),
 ]
 
 
@@ -60,6 +69,23 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "The long description follows the headers.\n"
                 "Version: 9.9 (body text, not a header)\n"
             )
+    return site
+
+
+@pytest.fixture(scope="session")
+def curation_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site whose plugins' names collide, for the allow/deny-list tests.
+
+    ``evil-dist`` declares an entry point named ``aimu-openai``; ``aimu-fx-a`` and
+    ``aimu-fx-b`` both declare one named ``echo``. ``aimufx_coded`` is a module
+    no distribution declares, for registering in code. Put it on ``PYTHONPATH``
+    alone (``run_python(..., env={"PYTHONPATH": str(curation_site)})``).
+    """
+    site = tmp_path_factory.mktemp("curation-site")
+    for dist, version, entry_point, module in CURATION_DISTRIBUTIONS:
+        shutil.copy(_FIXTURES / f"{module}.py", site / f"{module}.py")
+        write_distribution(site, dist, version, {entry_point: module})
+    shutil.copy(_FIXTURES / "aimufx_coded.py", site / "aimufx_coded.py")
     return site
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,47 @@ def test_a_users_install_shows_no_scripted_provider(monkeypatch: pytest.MonkeyPa
     assert not [row for row in json.loads(models.stdout) if row["model"].startswith("scripted:")]
     plugins = {p["name"] for p in json.loads(aimu("plugins", "--json").stdout)}
     assert "scripted" not in plugins
+
+
+@pytest.mark.parametrize("command", [["plugins"], ["plugins", "--json"], ["models"]])
+@pytest.mark.parametrize(
+    "setting,message",
+    [
+        ("directory", "which is a directory; point it to the TOML file."),
+        ("latin-1", "is not UTF-8 text (byte 9); save it as UTF-8 TOML."),
+        ("autoload", "error: AIMU_PLUGIN_AUTOLOAD='disable' is not a boolean: use 1 or 0"),
+        ("list", "error: AIMU_DISABLE_PLUGINS entry ':echo' is not a plugin name"),
+    ],
+)
+def test_a_bad_policy_is_a_one_line_error(
+    tmp_path: Path, command: list[str], setting: str, message: str
+) -> None:
+    env = {
+        "directory": {"AIMU_PLUGIN_POLICY": str(tmp_path)},
+        "latin-1": {"AIMU_PLUGIN_POLICY": str(tmp_path / "policy.toml")},
+        "autoload": {"AIMU_PLUGIN_AUTOLOAD": "disable"},
+        "list": {"AIMU_DISABLE_PLUGINS": "aimu-ok, :echo"},
+    }[setting]
+    (tmp_path / "policy.toml").write_bytes('deny = ["é"]\n'.encode("latin-1"))
+    result = aimu(*command, env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and message in line
+    assert "Traceback" not in result.stderr
+
+
+def test_chat_with_a_bad_autoload_value_is_a_one_line_error() -> None:
+    result = aimu("chat", "-m", "scripted:echo", "hi", env={"AIMU_PLUGIN_AUTOLOAD": "0.0"})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: AIMU_PLUGIN_AUTOLOAD='0.0' is not a boolean: use 1 or 0 "
+        "(also true/false, yes/no, on/off)\n"
+    )
+
+
+def test_plugins_help_documents_the_exit_status() -> None:
+    result = aimu("plugins", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "--check" in text and "Exit status: 0 when no plugin failed, 1 when one failed" in text

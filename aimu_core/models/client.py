@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigurationError, PluginUnavailableError
+from ..errors import ConfigurationError, PluginError, PluginUnavailableError
 from ..plugins import PluginManager, get_manager
 from ..records import TextProvider, load_object
 from .base import AsyncBaseModelClient, BaseModelClient
@@ -59,27 +59,98 @@ def resolve(model: ModelLike, *, manager: PluginManager | None = None) -> Resolv
 
 
 def build_client(resolved: ResolvedModel, *, asynchronous: bool = False, **options: Any) -> Any:
-    """Import the provider's client class (sync or async) and build it."""
+    """Import the provider's client class (sync or async) and build it.
+
+    Raises:
+        PluginUnavailableError: the client class cannot be imported.
+        PluginError: it is not a ``BaseModelClient`` (``AsyncBaseModelClient`` for
+            *asynchronous*) subclass implementing ``_chat``.
+    """
+    return _build(resolved, asynchronous, None, options)
+
+
+def _build(
+    resolved: ResolvedModel,
+    asynchronous: bool,
+    manager: PluginManager | None,
+    options: dict[str, Any],
+) -> Any:
     record = resolved.provider
     path = record.async_client if asynchronous else record.client
     if path is None:
         from .threaded import ThreadedAsyncClient
 
-        return ThreadedAsyncClient(build_client(resolved, **options))
-    cls = _load_client(record, path)
+        return ThreadedAsyncClient(_build(resolved, False, manager, options))
+    cls = _load_client(record, path, asynchronous, manager)
     if resolved.base_url is not None:
         options["base_url"] = resolved.base_url
     return cls(resolved.model, **options)
 
 
-def _load_client(record: TextProvider, path: str) -> type:
+def _load_client(
+    record: TextProvider,
+    path: str,
+    asynchronous: bool = False,
+    manager: PluginManager | None = None,
+) -> type:
+    """Import the client class *path* of *record* and check it keeps the client contract."""
     try:
-        return load_object(path)
-    except ImportError as exc:
+        cls = load_object(path)
+    except (ImportError, AttributeError) as exc:
+        dist = _distribution(record, path, manager)
         raise PluginUnavailableError(
-            f"Provider {record.name!r} cannot load its client {path}: {exc}. Reinstall its "
-            f"plugin with its dependencies (pip install --force-reinstall <plugin>)."
+            f"Provider {record.name!r} (plugin {dist}) cannot load its client {path}: "
+            f"{type(exc).__name__}: {exc}. Reinstall the plugin with its dependencies: "
+            f"pip install --force-reinstall {dist}"
         ) from exc
+    except Exception as exc:  # the client module itself is broken
+        raise PluginUnavailableError(
+            f"Provider {record.name!r} (plugin {_distribution(record, path, manager)}) cannot "
+            f"load its client {path}: importing it raised {type(exc).__name__}: {exc}"
+        ) from exc
+    base = AsyncBaseModelClient if asynchronous else BaseModelClient
+    problem = None
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        what = f"the class {cls.__name__}" if isinstance(cls, type) else f"a {type(cls).__name__}"
+        problem = f"is {what}, not a subclass of aimu_core {base.__name__}"
+    elif getattr(cls, "__abstractmethods__", None):
+        missing = ", ".join(sorted(cls.__abstractmethods__))
+        problem = f"does not implement {missing}"
+    if problem:
+        kind = "async client" if asynchronous else "client"
+        raise PluginError(
+            f"Provider {record.name!r} (plugin {_distribution(record, path, manager)}): its "
+            f"{kind} {path} {problem}. The plugin is broken: upgrade it or report it to its "
+            "authors."
+        )
+    return cls
+
+
+def _distribution(record: TextProvider, path: str, manager: PluginManager | None) -> str:
+    """The distribution of the plugin that contributed *record*, for messages.
+
+    The plugin's own row when it came from an entry point; else the installed
+    distribution holding the client's top-level module; else that module's name.
+    """
+    try:
+        manager = manager or get_manager()
+        info = manager.owner("text_providers", record.name)
+        if (
+            info is not None
+            and info.distribution
+            and manager.text_providers.get(record.name) is record
+        ):
+            return info.distribution
+    except Exception:  # only wording an error: never raise another one instead
+        pass
+    top = path.partition(":")[0].split(".")[0]
+    try:
+        import importlib_metadata
+
+        found = importlib_metadata.packages_distributions().get(top)
+    except Exception:
+        found = None
+    return found[0] if found else top.replace("_", "-")
 
 
 class _ProviderFacade:
@@ -97,8 +168,8 @@ class _ProviderFacade:
         **options: Any,
     ) -> None:
         resolved = resolve(model, manager=manager)
-        client = build_client(
-            resolved, asynchronous=self._asynchronous, system_message=system_message, **options
+        client = _build(
+            resolved, self._asynchronous, manager, {"system_message": system_message, **options}
         )
         object.__setattr__(self, "client", client)
         object.__setattr__(self, "resolved", resolved)

@@ -129,10 +129,18 @@ def default_model_string(*, manager: PluginManager | None = None) -> str:
         try:
             found = record.discover()  # type: ignore[misc]
         except Exception as exc:  # a discover() must never break model resolution
-            import logging  # imported here: start-up time matters more than this debug line
+            import logging  # imported here: start-up time matters more than this line
 
-            logging.getLogger(__name__).debug(
-                "discover() of provider %s failed: %s", record.name, exc
+            owner = manager.owner("text_providers", record.name)
+            # A log record, not warnings.warn: a flaky local server is an operational
+            # matter, and a warnings filter set to "error" must not make it raise.
+            logging.getLogger(__name__).warning(
+                "discover() of provider %r (plugin %s) raised %s: %s; skipped it while "
+                "choosing the default model. Report it to the plugin's authors.",
+                record.name,
+                owner.label if owner else "registered in code",
+                type(exc).__name__,
+                str(exc)[:200],
             )
             continue
         if found:
