@@ -18,8 +18,7 @@ import importlib.util
 import logging
 from typing import TYPE_CHECKING
 
-from aimu_core.hookspecs import hookimpl
-from aimu_core.records import TextProvider
+from aimu_core.provider import TextProvider, hookimpl
 
 from .models import DEFAULT_MODEL_ID, LlamaCppModel
 

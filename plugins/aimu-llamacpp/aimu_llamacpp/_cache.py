@@ -1,11 +1,13 @@
-"""The process-level cache of loaded weights.
+"""The process-level cache of loaded weights, and the one thread each loaded model runs on.
 
 Loading a GGUF costs memory and time, and a ``llama_cpp.Llama`` is not thread
 safe. So every client of the same file with the same load options shares one
-:class:`LoadedModel`, whose generations all run on its own worker thread
-(:mod:`._jobs`), each holding the model's ``lock`` for its whole run.
-:func:`unload` frees a model; clients still holding it find it ``closed``
-under the lock and load it again on their next call.
+:class:`LoadedModel`, and all its jobs run one after the other on the model's
+own thread. That serialises use of the model, and keeps llama.cpp's compute
+threads (an OpenMP team per calling thread) warm between requests instead of
+making a team for every request. :func:`unload` lets the jobs already queued
+finish, then frees the model; clients that still hold it load it again on
+their next call.
 
 ``llama_cpp`` is imported on the first load, never at import time.
 """
@@ -14,17 +16,18 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import logging
 import os
+import queue
 import sys
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from aimu_core.errors import ConfigurationError, ModelNotFoundError
+from aimu_core.provider import AimuError, ConfigurationError, ModelNotFoundError
 
-from ._errors import translate_load_error
-from ._jobs import ModelWorker
 from ._progress import progress
 
 __all__ = [
@@ -41,7 +44,10 @@ __all__ = [
 
 log = logging.getLogger("aimu_llamacpp.llama_cpp")
 
-_GGUF_MAGIC = b"GGUF"
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigurationError(f"{name}={value!r} must be an integer >= {minimum}")
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,26 @@ class LoadOptions:
     n_gpu_layers: int = 0
     extra: tuple[tuple[str, Any], ...] = ()
 
-    def llama_kwargs(self) -> dict[str, Any]:
-        return {
-            "n_ctx": self.n_ctx,
-            "n_threads": self.n_threads,
-            "n_gpu_layers": self.n_gpu_layers,
-            **dict(self.extra),
-        }
+    @classmethod
+    def of(
+        cls, n_ctx: int, n_threads: int | None, n_gpu_layers: int, extra: Mapping[str, Any]
+    ) -> LoadOptions:
+        """The client options checked; *extra* is ``llama_kwargs``."""
+        _check_int("n_ctx", n_ctx, 0)
+        if n_threads is not None:
+            _check_int("n_threads", n_threads, 1)
+        _check_int("n_gpu_layers", n_gpu_layers, -1)
+        clash = sorted(set(extra) & {"model_path", "n_ctx", "n_threads", "n_gpu_layers", "verbose"})
+        if clash:
+            raise ConfigurationError(f"Pass {clash} as client options, not in llama_kwargs")
+        try:
+            options = cls(n_ctx, n_threads, n_gpu_layers, tuple(sorted(extra.items())))
+            hash(options)
+        except TypeError:
+            raise ConfigurationError(
+                "llama_kwargs values must be hashable (numbers, strings, tuples)"
+            ) from None
+        return options
 
 
 @dataclass(frozen=True)
@@ -81,27 +100,45 @@ class CacheInfo:
     models: tuple[ModelInfo, ...]
 
 
-@dataclass(eq=False)
 class LoadedModel:
-    """A loaded ``llama_cpp.Llama`` and what requests need to know about it.
+    """A loaded ``Llama`` (``llm``) and the thread that runs every job on it, in order."""
 
-    Requests run on ``worker``, the model's own thread; they hold ``lock``
-    for any use of ``llm`` and check ``closed`` after acquiring it.
-    """
-
-    path: str
-    options: LoadOptions
-    llm: Any
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    worker: ModelWorker = field(default_factory=lambda: ModelWorker("aimu-llamacpp-model"))
-    closed: bool = False
-    generations: int = 0
-    #: per-model memo for derived objects (chat formatter, vocab pointer ...)
-    memo: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, path: str, options: LoadOptions, llm: Any) -> None:
+        self.path, self.options, self.llm = path, options, llm
+        self.generations = 0
+        self.closed = False
+        #: objects made once per model (compiled chat templates)
+        self.memo: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._inbox: queue.SimpleQueue[Callable[[LoadedModel], None] | None] = queue.SimpleQueue()
+        name = f"aimu-llamacpp:{os.path.basename(path)}"
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
 
     @property
     def n_ctx(self) -> int:
         return int(self.llm.n_ctx())
+
+    def submit(self, job: Callable[[LoadedModel], None]) -> bool:
+        """Queue *job* for this model's thread; ``False`` once the model is unloaded."""
+        with self._lock:
+            if not self.closed:
+                self._inbox.put(job)
+            return not self.closed
+
+    def close(self) -> None:
+        """Let the queued jobs finish, then free the weights."""
+        with self._lock:
+            self.closed = True
+            self._inbox.put(None)
+        self._thread.join()
+        self.memo.clear()
+        self.llm.close()
+
+    def _serve(self) -> None:
+        while (job := self._inbox.get()) is not None:
+            self.generations += 1
+            job(self)  # a job never raises: its consumer gets the outcome
 
 
 _registry: dict[tuple[str, LoadOptions], LoadedModel] = {}
@@ -114,14 +151,12 @@ def check_gguf_file(path: str) -> str:
     real = os.path.realpath(os.path.expanduser(path))
     if not os.path.exists(real):
         raise ModelNotFoundError(f"GGUF model file {path!r} does not exist")
-    if not os.path.isfile(real):
-        raise ConfigurationError(f"GGUF model path {path!r} is not a file")
     try:
         with open(real, "rb") as fh:
             magic = fh.read(4)
-    except OSError as exc:
+    except OSError as exc:  # a directory, no permission
         raise ConfigurationError(f"Cannot read GGUF model file {path!r}: {exc}") from exc
-    if magic != _GGUF_MAGIC:
+    if magic != b"GGUF":
         raise ConfigurationError(
             f"{path!r} is not a GGUF model file (it does not start with the GGUF magic bytes); "
             "convert the model to GGUF or pick the .gguf file"
@@ -129,7 +164,7 @@ def check_gguf_file(path: str) -> str:
     return real
 
 
-def get(path: str, options: LoadOptions, *, label: str | None = None) -> LoadedModel:
+def get(path: str, options: LoadOptions, *, label: str) -> LoadedModel:
     """The loaded model for *path* and *options*, loading it if no client has yet.
 
     Raises a ``ConfigurationError`` subclass naming the path when the file is
@@ -138,51 +173,82 @@ def get(path: str, options: LoadOptions, *, label: str | None = None) -> LoadedM
     real = check_gguf_file(path)
     key = (real, options)
     with _registry_lock:
-        model = _registry.get(key)
-        if model is not None:
+        if key in _registry:
             _stats["hits"] += 1
-            return model
-        model = _load(real, options, label or os.path.basename(real))
-        _registry[key] = model
+            return _registry[key]
+        with progress(f"loading {label}"):
+            try:
+                llm = _llama_class()(
+                    model_path=real,
+                    n_ctx=options.n_ctx,
+                    n_threads=options.n_threads,
+                    n_gpu_layers=options.n_gpu_layers,
+                    verbose=False,
+                    **dict(options.extra),
+                )
+            except Exception as exc:
+                raise _load_error(exc, path) from exc
+        model = _registry[key] = LoadedModel(real, options, llm)
         _stats["loads"] += 1
         return model
 
 
-def _load(path: str, options: LoadOptions, label: str) -> LoadedModel:
-    try:
-        import llama_cpp
-    except ImportError as exc:  # pragma: no cover - a dependency of this package
-        raise ConfigurationError(
-            f"llama-cpp-python is not importable ({exc}); reinstall aimu-llamacpp"
-        ) from exc
-    _install_log_callback(llama_cpp)
-    with progress(f"loading {label}"):
-        try:
-            llm = llama_cpp.Llama(model_path=path, verbose=False, **options.llama_kwargs())
-        except Exception as exc:
-            raise translate_load_error(exc, path) from exc
-    return LoadedModel(
-        path=path, options=options, llm=llm, worker=ModelWorker(f"aimu-llamacpp:{label}")
+def _load_error(exc: Exception, path: str) -> AimuError:
+    if isinstance(exc, AimuError):
+        return exc
+    if isinstance(exc, TypeError):  # an unknown llama_kwargs name reaches Llama(**kwargs)
+        return ConfigurationError(f"Invalid llama.cpp load option for {path!r}: {exc}")
+    return ConfigurationError(
+        f"Cannot load {path!r} as a GGUF model ({type(exc).__name__}: {exc}). The file may be "
+        "corrupt, truncated, or from a newer llama.cpp than this llama-cpp-python supports; "
+        "check the file, or upgrade llama-cpp-python."
     )
+
+
+@functools.cache
+def _llama_class() -> type[Any]:
+    """``llama_cpp.Llama``, counting the tokens each request evaluates and generates.
+
+    ``create_completion`` reports no usage for a stream; every completion, a
+    chat handler's too, runs ``generate`` with the whole prompt, so counting
+    there makes usage exact, streamed or not. An end-of-generation token ends
+    a reply and is not part of it.
+    """
+    import llama_cpp
+
+    _route_log(llama_cpp)
+    is_eog = llama_cpp.llama_vocab_is_eog
+
+    class CountingLlama(llama_cpp.Llama):
+        #: prompt and completion tokens; each request starts it afresh with ``[0, 0]``
+        counts = [0, 0]
+
+        def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Iterator[int]:
+            counts = self.counts
+            counts[0] += len(tokens)
+            vocab = llama_cpp.llama_model_get_vocab(self.model)
+            for token in super().generate(tokens, *args, **kwargs):
+                counts[1] += not is_eog(vocab, token)
+                yield token
+
+        def usage(self) -> dict[str, int]:
+            prompt, completion = self.counts
+            return {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            }
+
+    return CountingLlama
 
 
 def unload(path: str | None = None) -> int:
     """Free the models loaded from *path* (a file path or ``"gemma-3-270m"``), or all of them."""
-    if path is None:
-        wanted = None
-    else:
-        wanted = _real_path_of(path)
+    wanted = None if path is None else _real_path_of(path)
     with _registry_lock:
-        keys = [k for k in _registry if wanted is None or k[0] == wanted]
-        models = [_registry.pop(k) for k in keys]
+        models = [_registry.pop(k) for k in list(_registry) if wanted in (None, k[0])]
     for model in models:
-        with model.lock:  # wait for a generation in progress
-            model.closed = True
-            llm, model.llm = model.llm, None
-            model.memo.clear()
-            if llm is not None:
-                llm.close()
-        model.worker.stop()
+        model.close()
     return len(models)
 
 
@@ -206,16 +272,26 @@ def cache_info() -> CacheInfo:
         return CacheInfo(loads=_stats["loads"], hits=_stats["hits"], models=models)
 
 
-# -- llama.cpp's own logging -----------------------------------------------------------
-#
-# llama-cpp-python 0.3.x prints llama.cpp warnings to stderr even with
-# verbose=False (its level table predates ggml's current enum). We route
-# llama.cpp's log through the public ``llama_log_set`` into the
-# ``aimu_llamacpp.llama_cpp`` logger instead: silent unless the application
-# configures logging, or a client was created with ``verbose=True``.
+@atexit.register
+def _free_at_exit() -> None:
+    """Cancel every generation, then free every model while the interpreter is intact."""
+    from ._jobs import cancel_all
+
+    cancel_all()
+    try:
+        unload()
+    except Exception:  # pragma: no cover - best effort at shutdown
+        pass
+
+
+# llama-cpp-python 0.3.x prints llama.cpp's warnings to stderr even with
+# verbose=False (its level table predates ggml's current enum). The log goes
+# through the public ``llama_log_set`` into the ``aimu_llamacpp.llama_cpp``
+# logger instead: silent unless the application configures logging, or a
+# client was created with ``verbose=True``.
 
 _GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
-_log_state: dict[str, Any] = {"callback": None, "echo": False, "last": logging.DEBUG}
+_log_state: dict[str, Any] = {"echo": False, "last": logging.DEBUG}
 
 
 def set_log_echo(echo: bool) -> None:
@@ -223,13 +299,11 @@ def set_log_echo(echo: bool) -> None:
     _log_state["echo"] = bool(echo) or _log_state["echo"]
 
 
-def _install_log_callback(llama_cpp: Any) -> None:
-    if _log_state["callback"] is not None:
-        return
-
+def _route_log(llama_cpp: Any) -> None:
     @llama_cpp.llama_log_callback
     def on_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        try:
+        try:  # never let an exception cross into C
+            # level 5 continues the previous message
             lvl = _log_state["last"] if level == 5 else _GGML_LEVELS.get(level, logging.DEBUG)
             _log_state["last"] = lvl
             message = text.decode("utf-8", "replace") if text else ""
@@ -237,20 +311,8 @@ def _install_log_callback(llama_cpp: Any) -> None:
                 sys.stderr.write(message)
             if message.strip() and log.isEnabledFor(lvl):
                 log.log(lvl, "%s", message.rstrip("\n"))
-        except Exception:  # never let an exception cross into C
+        except Exception:
             pass
 
     _log_state["callback"] = on_log  # keep the ctypes thunk alive
     llama_cpp.llama_log_set(on_log, ctypes.c_void_p(0))
-
-
-@atexit.register
-def _free_at_exit() -> None:
-    """Stop running generations, then free every model while the interpreter is intact."""
-    from ._jobs import stop_all
-
-    stop_all()
-    try:
-        unload()
-    except Exception:  # pragma: no cover - best effort at shutdown
-        pass

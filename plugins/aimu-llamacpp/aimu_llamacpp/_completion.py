@@ -1,108 +1,80 @@
-"""The token loop: one completion of a tokenized prompt on a loaded model.
+"""One request on a loaded model: its kwargs, the llama-cpp-python call, its reply as Deltas.
 
-Built on ``Llama.generate`` (llama-cpp-python's token generator, which keeps
-the KV cache of a shared prompt prefix between calls) rather than
-``create_completion``, because a chat client needs three things the latter
-does not give a stream: exact token usage, the prompt checked against
-``n_ctx`` before any work, and pieces decoded incrementally (no re-decoding of
-the whole reply per token). Sampling defaults are ``create_completion``'s.
+Raw completions, and chats rendered by :mod:`._prompt`, run through
+``Llama.create_completion``; ``chat_format=``/``chat_handler=`` chats through
+that llama-cpp-python chat handler. Their sampling, stop sequences,
+``max_tokens`` clamp and UTF-8 handling are used as they are. On top, a chat
+client needs: the prompt checked against ``n_ctx`` before any work, with a
+clear error; exact token usage, streamed too (counted by :mod:`._cache`'s
+``Llama``); the reply filters of :mod:`._textstream`; and llama-cpp-python's
+exceptions translated. Each function here returns the reply's Deltas as a
+generator that runs on the model's thread (:mod:`._jobs`).
 """
 
 from __future__ import annotations
 
-import codecs
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from aimu_core.errors import ConfigurationError
+from aimu_core.provider import (
+    AimuError,
+    ConfigurationError,
+    ContextLengthError,
+    Delta,
+    ProviderError,
+    ToolCallDelta,
+    is_context_length,
+    sdk_deltas,
+)
 
 from ._cache import LoadedModel
-from ._errors import context_length_error
-from ._textstream import StopMatcher
+from ._prompt import ChatPrompt
+from ._textstream import ToolCallExtractor, Trim
 
-__all__ = ["Completion", "Sampling", "complete"]
+__all__ = ["chat", "check_kwargs", "complete", "handler_chat"]
 
+PROVIDER = "llamacpp"
 
-@dataclass(frozen=True)
-class Sampling:
-    """Sampling settings; defaults are llama-cpp-python's ``create_completion`` defaults."""
-
-    temperature: float = 0.8
-    top_p: float = 0.95
-    top_k: int = 40
-    min_p: float = 0.05
-    typical_p: float = 1.0
-    repeat_penalty: float = 1.0
-    presence_penalty: float = 0.0
-    frequency_penalty: float = 0.0
-    mirostat_mode: int = 0
-    mirostat_tau: float = 5.0
-    mirostat_eta: float = 0.1
-    grammar: Any = None
-    max_tokens: int | None = None
-    stop: tuple[str, ...] = ()
-    seed: int | None = None
-
-    @classmethod
-    def from_kwargs(cls, kwargs: dict[str, Any]) -> Sampling:
-        """Build from translated generate kwargs, checking the native ones core cannot."""
-        values = dict(kwargs)
-        for name in ("min_p", "typical_p", "mirostat_tau", "mirostat_eta"):
-            if name in values and not _is_number(values[name]):
-                raise ConfigurationError(
-                    f"Generation kwarg {name}={values[name]!r} must be a number"
-                )
-        if "mirostat_mode" in values and values["mirostat_mode"] not in (0, 1, 2):
-            raise ConfigurationError(
-                f"Generation kwarg mirostat_mode={values['mirostat_mode']!r} must be 0, 1 or 2"
-            )
-        grammar = values.get("grammar")
-        if (
-            grammar is not None
-            and not isinstance(grammar, str)
-            and not hasattr(grammar, "_grammar")
-        ):
-            raise ConfigurationError(
-                "Generation kwarg grammar must be a GBNF string or a llama_cpp.LlamaGrammar"
-            )
-        if "stop" in values:
-            values["stop"] = tuple(values["stop"])
-        return cls(**values)
+#: ``create_completion``'s defaults where a chat handler's differ (0.2 and 1.1), so that
+#: every request samples alike unless told otherwise.
+_HANDLER_DEFAULTS = {"temperature": 0.8, "repeat_penalty": 1.0}
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def check_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Check the native kwargs core cannot, before any work is queued."""
+    for name in ("min_p", "typical_p", "mirostat_tau", "mirostat_eta"):
+        value = kwargs.get(name, 0.0)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigurationError(f"Generation kwarg {name}={value!r} must be a number")
+    if kwargs.get("mirostat_mode", 0) not in (0, 1, 2):
+        raise ConfigurationError(
+            f"Generation kwarg mirostat_mode={kwargs['mirostat_mode']!r} must be 0, 1 or 2"
+        )
+    grammar = kwargs.get("grammar")
+    if grammar is not None and not isinstance(grammar, str) and not hasattr(grammar, "_grammar"):
+        raise ConfigurationError(
+            "Generation kwarg grammar must be a GBNF string or a llama_cpp.LlamaGrammar"
+        )
+    return kwargs
 
 
-@dataclass
-class Completion:
-    prompt_tokens: int
-    completion_tokens: int
-    finish_reason: str
+def _sampling(model: LoadedModel, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """*kwargs* as llama-cpp-python takes them; starts the request's token count."""
+    import llama_cpp
 
-    @property
-    def usage(self) -> dict[str, int]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.prompt_tokens + self.completion_tokens,
-        }
-
-
-def _is_eog(model: LoadedModel) -> Callable[[int], bool]:
-    check = model.memo.get("is_eog")
-    if check is None:
-        import llama_cpp
-
-        vocab = llama_cpp.llama_model_get_vocab(model.llm.model)
-        is_eog = llama_cpp.llama_vocab_is_eog
-
-        def check(token: int) -> bool:
-            return bool(is_eog(vocab, token))
-
-        model.memo["is_eog"] = check
-    return check  # type: ignore[no-any-return]
+    options = {**kwargs, "grammar": _grammar(model, kwargs.get("grammar"))}
+    options.setdefault("max_tokens", None)  # what is left of n_ctx, not create_completion's 16
+    if options.get("seed") is None:
+        # llama.cpp picks a random seed (create_completion would derive it from the last one)
+        options["seed"] = llama_cpp.LLAMA_DEFAULT_SEED
+    else:
+        # Reusing the KV cache of a shared prefix changes the logits in their last bits,
+        # and with them the sampled text: a seeded request evaluates its prompt afresh.
+        options["seed"] &= 0xFFFFFFFF
+        model.llm.reset()
+    model.llm.counts = [0, 0]
+    return options
 
 
 def _grammar(model: LoadedModel, grammar: Any) -> Any:
@@ -115,18 +87,14 @@ def _grammar(model: LoadedModel, grammar: Any) -> Any:
     if grammar is None:
         return None
     import llama_cpp
-    from llama_cpp import LlamaGrammar
 
     if isinstance(grammar, str):
-        grammar = LlamaGrammar.from_string(grammar, verbose=False)
-    text = getattr(grammar, "_grammar", None)
-    root = getattr(grammar, "_root", "root")
+        grammar = llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
+    text, root = getattr(grammar, "_grammar", None), getattr(grammar, "_root", "root")
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError("Generation kwarg grammar is empty")
     vocab = llama_cpp.llama_model_get_vocab(model.llm.model)
-    sampler = llama_cpp.llama_sampler_init_grammar(
-        vocab, text.encode("utf-8"), str(root).encode("utf-8")
-    )
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode(), str(root).encode())
     if not sampler:
         raise ConfigurationError(
             "Generation kwarg grammar is not valid GBNF (llama.cpp could not parse it; see "
@@ -136,77 +104,147 @@ def _grammar(model: LoadedModel, grammar: Any) -> Any:
     return grammar
 
 
+def _translate(exc: BaseException, text: str) -> AimuError:
+    if is_context_length(None, text):  # "Requested tokens (n) exceed context window of m"
+        return ContextLengthError(f"llama.cpp: {text}", provider=PROVIDER)
+    return ProviderError(f"llama.cpp failed: {type(exc).__name__}: {text}", provider=PROVIDER)
+
+
+class Reply:
+    """Reads ``create_completion``'s reply, whole or in parts, into Deltas.
+
+    With ``trim`` the whitespace around the reply is dropped; with
+    ``tool_calls`` ``<tool_call>`` blocks are parsed out of it; ``head`` comes
+    before the reply (``"<think>"`` when the prompt opened a thinking block).
+    """
+
+    def __init__(self, llm: Any, *, head: str = "", trim: bool = False, tool_calls: bool = False):
+        self._llm = llm
+        self._head = head
+        self._trim = Trim() if trim else None
+        self._calls = ToolCallExtractor() if tool_calls else None
+
+    def read(self, part: Mapping[str, Any]) -> Delta | None:
+        choice = part["choices"][0]
+        text = choice["text"]
+        if self._calls is not None:
+            text = self._calls.feed(text)
+        if self._trim is not None:
+            text = self._trim.feed(text)
+        if self._head:
+            text, self._head = self._head + text, ""
+        if choice["finish_reason"] is None:  # a streamed piece; the last part has a reason
+            return Delta(text=text) if text else None
+        calls: list[ToolCallDelta] = []
+        if self._calls is not None:
+            rest, parsed = self._calls.finish()
+            text += self._trim.feed(rest) if self._trim is not None else rest
+            calls = [ToolCallDelta(index=i, name=n, arguments=a) for i, (n, a) in enumerate(parsed)]
+        return Delta(
+            text=text,
+            tool_calls=calls,
+            usage=self._llm.usage(),
+            finish_reason="tool_calls" if calls else choice["finish_reason"],
+        )
+
+
 def complete(
     model: LoadedModel,
-    tokens: list[int],
-    sampling: Sampling,
-    emit: Callable[[str], None],
-    cancelled: Callable[[], bool],
-) -> Completion:
-    """Generate after *tokens*, calling ``emit`` with each decoded piece of text.
-
-    Stops at an end-of-generation token, a stop sequence, ``max_tokens`` (at
-    most what is left of ``n_ctx``) or when ``cancelled()`` turns true. With a
-    ``seed`` the prompt is evaluated from scratch: reusing a cached prefix
-    changes the logits in their last bits, and with them the sampled text.
-    """
-    import llama_cpp
-
+    prompt: str,
+    kwargs: dict[str, Any],
+    reply: Reply,
+    *,
+    stream: bool,
+    templated: bool = False,
+) -> Iterator[Delta]:
+    """Complete *prompt*: a raw text (BOS added), or a template's rendering (BOS in it)."""
     llm = model.llm
-    n_ctx = model.n_ctx
-    if not tokens:
-        raise ConfigurationError("The prompt is empty; give the model some text to continue")
-    if len(tokens) >= n_ctx:
-        raise context_length_error(len(tokens), n_ctx)
-    room = n_ctx - len(tokens)
-    limit = room if sampling.max_tokens is None else min(sampling.max_tokens, room)
-    if sampling.seed is None:
-        llm.set_seed(llama_cpp.LLAMA_DEFAULT_SEED)  # llama.cpp picks a random seed
-    else:
-        llm.set_seed(sampling.seed & 0xFFFFFFFF)
-        llm.reset()
-    is_eog = _is_eog(model)
-    detokenize = llm.detokenize
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    stops = StopMatcher(list(sampling.stop))
-    generator = llm.generate(
-        tokens,
-        top_k=sampling.top_k,
-        top_p=sampling.top_p,
-        min_p=sampling.min_p,
-        typical_p=sampling.typical_p,
-        temp=sampling.temperature,
-        repeat_penalty=sampling.repeat_penalty,
-        frequency_penalty=sampling.frequency_penalty,
-        presence_penalty=sampling.presence_penalty,
-        mirostat_mode=sampling.mirostat_mode,
-        mirostat_tau=sampling.mirostat_tau,
-        mirostat_eta=sampling.mirostat_eta,
-        grammar=_grammar(model, sampling.grammar),
+
+    def call() -> Any:
+        options = _sampling(model, kwargs)
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=not templated, special=templated)
+        if not tokens:
+            raise ConfigurationError("The prompt is empty; give the model some text to continue")
+        if len(tokens) >= model.n_ctx:
+            raise ContextLengthError(
+                f"The prompt is {len(tokens)} tokens but the model's context window is "
+                f"n_ctx={model.n_ctx} tokens (a reply needs at least one more). Shorten the "
+                "conversation (client.reset()) or create the client with a larger n_ctx=.",
+                provider=PROVIDER,
+            )
+        return llm.create_completion(tokens, stream=stream, **options)
+
+    return sdk_deltas(call, reply.read, stream=stream, translate=_translate)
+
+
+def chat(
+    render: Callable[[LoadedModel, list[dict[str, Any]], list[dict[str, Any]]], ChatPrompt],
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    kwargs: dict[str, Any],
+    model: LoadedModel,
+    *,
+    stream: bool,
+) -> Iterator[Delta]:
+    """Chat through a prompt of :mod:`._prompt`: the chat template's, or the fallback transcript."""
+    prompt = render(model, messages, tools)
+    head = "<think>" if prompt.opens_thinking else ""
+    reply = Reply(
+        model.llm, head=head, trim=not prompt.templated, tool_calls=prompt.parse_tool_calls
     )
-    count = 0
-    finish = "length"
-    try:
-        for token in generator:
-            if is_eog(token):
-                finish = "stop"
-                break
-            count += 1
-            text = stops.feed(decoder.decode(detokenize([token])))
-            if text:
-                emit(text)
-            if stops.stopped:
-                finish = "stop"
-                break
-            if count >= limit or cancelled():
-                break
-    finally:
-        generator.close()
-    if not stops.stopped:
-        rest = stops.feed(decoder.decode(b"", final=True))
-        rest += "" if stops.stopped else stops.flush()
-        if rest:
-            emit(rest)
-        if stops.stopped:
-            finish = "stop"
-    return Completion(len(tokens), count, finish)
+    if prompt.stop:
+        stop = kwargs.get("stop") or []
+        kwargs = {**kwargs, "stop": [*([stop] if isinstance(stop, str) else stop), *prompt.stop]}
+    yield from complete(
+        model, prompt.text, kwargs, reply, stream=stream, templated=prompt.templated
+    )
+
+
+def handler_chat(
+    handler: Any,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    kwargs: dict[str, Any],
+    model: LoadedModel,
+    *,
+    stream: bool,
+) -> Iterator[Delta]:
+    """Chat through a llama-cpp-python chat handler (function calling, multimodal).
+
+    The handler renders and tokenizes the prompt itself; llama-cpp-python checks
+    it against ``n_ctx`` before evaluating it, and its error is translated.
+    """
+    call = lambda: handler(  # noqa: E731
+        llama=model.llm,
+        messages=messages,
+        tools=tools or None,
+        tool_choice="auto" if tools else None,
+        stream=stream,
+        **{**_HANDLER_DEFAULTS, **_sampling(model, kwargs)},
+    )
+    read = functools.partial(_chat_delta, model.llm)
+    return sdk_deltas(call, read, stream=stream, translate=_translate)
+
+
+def _chat_delta(llm: Any, chunk: Mapping[str, Any]) -> Delta | None:
+    """An OpenAI-style chat completion (or chunk) from a chat handler -> Delta."""
+    if not chunk.get("choices"):
+        return None
+    choice = chunk["choices"][0]
+    body = choice.get("delta") or choice.get("message") or {}
+    calls = [
+        ToolCallDelta(
+            index=call.get("index", i),
+            id=call.get("id"),
+            name=(call.get("function") or {}).get("name"),
+            arguments=(call.get("function") or {}).get("arguments"),
+        )
+        for i, call in enumerate(body.get("tool_calls") or [])
+    ]
+    finish = choice.get("finish_reason")
+    return Delta(
+        text=body.get("content") or "",
+        tool_calls=calls,
+        usage=llm.usage() if finish else None,
+        finish_reason=finish,
+    )

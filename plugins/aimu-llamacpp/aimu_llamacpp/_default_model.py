@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from types import ModuleType
 
-from aimu_core.errors import ConfigurationError, ModelNotFoundError
+from aimu_core.provider import ConfigurationError, ModelNotFoundError
 
 from . import MODEL_PACKAGE
 from ._progress import progress

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from aimu_core.errors import ConfigurationError, ProviderError
+from aimu_core.provider import ConfigurationError, ProviderError
 
 from ._cache import LoadedModel
 
@@ -46,40 +46,27 @@ class ChatPrompt:
     """A rendered chat request: what to feed the model and how to read its reply."""
 
     text: str
-    #: the template already wrote BOS and other special tokens as text
+    #: rendered by a template, which wrote BOS and other special tokens as text;
+    #: else the fallback transcript, whose replies are trimmed
     templated: bool
+    #: stop sequences of the format, besides the request's own
     stop: list[str] = field(default_factory=list)
     #: the prompt ends inside ``<think>``: the reply starts with reasoning
     opens_thinking: bool = False
     #: parse ``<tool_call>`` blocks out of the reply
     parse_tool_calls: bool = False
-    #: strip whitespace around the reply (fallback transcript)
-    trim: bool = False
 
 
 def message_text(content: Any) -> str:
     """A message's text: the string, or the text parts of a content list joined."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    texts = []
-    for part in content:
-        if part.get("type") == "text":
-            texts.append(part.get("text", ""))
-        else:
-            raise ConfigurationError(
-                "This llama.cpp model takes text only: images need a multimodal chat handler "
-                "(pass chat_handler=, e.g. llama_cpp.llama_chat_format.Llava15ChatHandler)"
-            )
-    return "\n".join(texts)
-
-
-def text_parts(content: Any) -> str:
-    """The text of a message, skipping any image parts."""
     if content is None or isinstance(content, str):
         return content or ""
-    return "\n".join(part.get("text", "") for part in content if part.get("type") == "text")
+    if any(part.get("type") != "text" for part in content):
+        raise ConfigurationError(
+            "This llama.cpp model takes text only: images need a multimodal chat handler "
+            "(pass chat_handler=, e.g. llama_cpp.llama_chat_format.Llava15ChatHandler)"
+        )
+    return "\n".join(part.get("text", "") for part in content)
 
 
 def fallback_transcript(messages: list[dict[str, Any]]) -> str:
@@ -88,9 +75,8 @@ def fallback_transcript(messages: list[dict[str, Any]]) -> str:
     for message in messages:
         role = message.get("role")
         text = message_text(message.get("content")).strip()
-        if role == "system":
-            if text:
-                lines.append(f"{text}\n")
+        if role == "system" and text:
+            lines.append(f"{text}\n")
         elif role == "user":
             lines.append(f"User: {text}")
         elif role == "assistant":
@@ -105,47 +91,31 @@ def fallback_transcript(messages: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for message in messages:
-        message = dict(message)
-        message["content"] = message_text(message.get("content"))
-        out.append(message)
-    return out
-
-
 def _formatter(model: LoadedModel, template: str) -> Any:
-    """The compiled ``Jinja2ChatFormatter`` for *template*, memoised on the model."""
+    """llama-cpp-python's ``Jinja2ChatFormatter`` for *template*, compiled once per model."""
     key = f"formatter:{template}"
-    formatter = model.memo.get(key)
-    if formatter is None:
+    if key not in model.memo:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         llm = model.llm
-        eos, bos = llm.token_eos(), llm.token_bos()
 
         def token_text(token: int) -> str:
-            if token < 0:
-                return ""
-            return llm.detokenize([token], special=True).decode("utf-8", "replace")
+            return (
+                llm.detokenize([token], special=True).decode("utf-8", "replace")
+                if token >= 0
+                else ""
+            )
 
         try:
-            formatter = Jinja2ChatFormatter(
+            model.memo[key] = Jinja2ChatFormatter(
                 template=template,
-                eos_token=token_text(eos),
-                bos_token=token_text(bos),
-                stop_token_ids=[eos],
+                eos_token=token_text(llm.token_eos()),
+                bos_token=token_text(llm.token_bos()),
+                stop_token_ids=[llm.token_eos()],
             )
         except Exception as exc:
             raise ConfigurationError(f"The chat template does not compile: {exc}") from exc
-        model.memo[key] = formatter
-    return formatter
-
-
-def model_template(model: LoadedModel) -> str | None:
-    """The GGUF's own chat template, if it has one."""
-    template = model.llm.metadata.get("tokenizer.chat_template")
-    return template or None
+    return model.memo[key]
 
 
 def build_chat_prompt(
@@ -157,24 +127,19 @@ def build_chat_prompt(
     template_kwargs: dict[str, Any],
     thinking: bool,
 ) -> ChatPrompt:
-    """Render *messages* (and *tools*) with the chat template, or the fallback transcript."""
-    template = template or model_template(model)
+    """Render *messages* (and *tools*) with the chat template (the option, else the GGUF's
+    ``tokenizer.chat_template``), or the fallback transcript."""
+    template = template or model.llm.metadata.get("tokenizer.chat_template") or None
     if template is None:
-        return ChatPrompt(
-            fallback_transcript(messages), templated=False, stop=list(FALLBACK_STOP), trim=True
-        )
+        return ChatPrompt(fallback_transcript(messages), templated=False, stop=FALLBACK_STOP)
     formatter = _formatter(model, template)
+    messages = [{**m, "content": message_text(m.get("content"))} for m in messages]
     try:
-        rendered = formatter(
-            messages=_template_messages(messages), tools=tools or None, **template_kwargs
-        )
-    except ConfigurationError:
-        raise
+        text = formatter(messages=messages, tools=tools or None, **template_kwargs).prompt
     except Exception as exc:  # jinja2 errors and the template's own raise_exception()
         raise ProviderError(
             f"The model's chat template rejected the conversation: {exc}", provider="llamacpp"
         ) from exc
-    text = rendered.prompt
     return ChatPrompt(
         text,
         templated=True,

@@ -1,4 +1,4 @@
-"""Small text-stream filters used while a reply is generated.
+"""The reply filters of chat: trimming the fallback transcript's replies, and tool calls.
 
 Each takes text pieces as they are decoded and returns what may be shown now,
 holding back only what a later piece could still change.
@@ -10,45 +10,15 @@ import json
 import re
 from typing import Any
 
-__all__ = ["StopMatcher", "ToolCallExtractor", "Trim", "partial_suffix"]
+__all__ = ["ToolCallExtractor", "Trim"]
 
 
-def partial_suffix(text: str, tag: str) -> int:
+def _partial_suffix(text: str, tag: str) -> int:
     """Length of the longest suffix of *text* that is a proper prefix of *tag*."""
     for size in range(min(len(tag) - 1, len(text)), 0, -1):
         if text.endswith(tag[:size]):
             return size
     return 0
-
-
-class StopMatcher:
-    """Cut the reply at the first stop sequence, never showing part of one.
-
-    ``feed`` returns the text that is certainly before any stop sequence;
-    ``stopped`` turns true once one has been seen (the rest is discarded).
-    """
-
-    def __init__(self, stops: list[str]) -> None:
-        self.stops = [s for s in stops if s]
-        self.stopped = False
-        self._pending = ""
-
-    def feed(self, text: str) -> str:
-        if not self.stops:
-            return text
-        buffer = self._pending + text
-        cut = min((i for i in (buffer.find(s) for s in self.stops) if i >= 0), default=-1)
-        if cut >= 0:
-            self.stopped = True
-            self._pending = ""
-            return buffer[:cut]
-        keep = max(partial_suffix(buffer, s) for s in self.stops)
-        self._pending = buffer[len(buffer) - keep :]
-        return buffer[: len(buffer) - keep]
-
-    def flush(self) -> str:
-        rest, self._pending = self._pending, ""
-        return rest
 
 
 class Trim:
@@ -104,7 +74,7 @@ class ToolCallExtractor:
             self._capturing = True
             self._held = buffer[index:]
             return buffer[:index]
-        keep = partial_suffix(buffer, _OPEN)
+        keep = _partial_suffix(buffer, _OPEN)
         self._held = buffer[len(buffer) - keep :]
         return buffer[: len(buffer) - keep]
 

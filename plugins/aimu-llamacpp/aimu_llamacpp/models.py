@@ -7,7 +7,7 @@ by path (``llamacpp:/abs/path/model.gguf;tools``) or through the
 
 from __future__ import annotations
 
-from aimu_core.models import Model, ModelSpec
+from aimu_core.provider import Model, ModelSpec
 
 __all__ = ["DEFAULT_MODEL_ID", "LlamaCppModel"]
 

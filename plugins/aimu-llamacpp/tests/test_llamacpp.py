@@ -505,12 +505,9 @@ def test_tool_call_extractor() -> None:
     assert broken.finish() == ("<tool_call>not json</tool_call>", [])
 
 
-def test_stop_matcher_and_trim() -> None:
-    from aimu_llamacpp._textstream import StopMatcher, Trim
+def test_trim() -> None:
+    from aimu_llamacpp._textstream import Trim
 
-    stops = StopMatcher(["\nUser:"])
-    out = [stops.feed(p) for p in ["Hello", "\nUs", "er: more"]]
-    assert out == ["Hello", "", ""] and stops.stopped
     trim = Trim()
     assert [trim.feed(p) for p in ["  ", " Hi", " there ", "\n", "friend", "  "]] == [
         "",
