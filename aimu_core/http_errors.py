@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -125,24 +126,31 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
     an HTTP date); ``None`` when it said nothing usable."""
     if not headers:
         return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(float(millis) / 1000, 0.0)
-        except ValueError:
-            pass
+    millis = _seconds(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def _seconds(value: str | None) -> float | None:
+    """A non-negative finite number of seconds, or ``None`` ("nan", "inf" and words are not)."""
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    if number is None or not math.isfinite(number):
+        return None
+    return max(number, 0.0)
 
 
 def status_error(

@@ -90,13 +90,17 @@ def test_retry_after_forms() -> None:
     assert 25 <= (retry_after({"retry-after": future}) or 0) <= 30
     assert retry_after({"retry-after": "-5"}) == 0.0
     assert retry_after({"retry-after": "not a date"}) is None
+    assert (
+        retry_after({"retry-after": "NaN"}) is None and retry_after({"retry-after": "inf"}) is None
+    )
+    assert retry_after({"retry-after-ms": "nan", "retry-after": "3"}) == 3.0
     assert retry_after(None) is None and retry_after({}) is None
 
 
 @given(st.dictionaries(st.sampled_from(["retry-after", "retry-after-ms", "x"]), st.text()))
 def test_retry_after_never_raises_and_is_never_negative(headers: dict[str, str]) -> None:
     wait = retry_after(headers)
-    assert wait is None or wait >= 0
+    assert wait is None or 0 <= wait < float("inf")
 
 
 def test_stream_error_tells_context_overflow_from_a_cut() -> None:
