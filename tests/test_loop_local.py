@@ -24,3 +24,29 @@ def test_loop_local_makes_one_object_per_event_loop():
     assert first[0] is first[1] and second[0] is second[1]
     assert first[0] is not second[0] and len(made) == 2
     assert local.get() is second[0]  # outside a loop: the last one made
+
+
+def test_each_loops_object_is_closed_when_that_loop_shuts_down():
+    import asyncio
+
+    from aimu_core.provider import LoopLocal
+
+    class SDK:
+        def __init__(self) -> None:
+            self.closed = False
+
+        async def close(self) -> None:
+            await asyncio.sleep(0)  # closing may await, as httpx's does
+            self.closed = True
+
+    local = LoopLocal(SDK)
+
+    async def use() -> SDK:
+        return local.get()
+
+    first = asyncio.run(use())
+    assert first.closed  # closed by asyncio.run before its loop closed
+    second = asyncio.run(use())
+    assert second is not first and second.closed
+    outside = LoopLocal(SDK).get()
+    assert not outside.closed  # made outside any loop: the caller owns it

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import weakref
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Generic, TypeVar
 
 __all__ = ["LoopLocal"]
 
@@ -20,12 +21,19 @@ class LoopLocal(Generic[T]):
     them; wrapping their construction in a ``LoopLocal`` lets one aimu client
     be used across ``asyncio.run`` calls. Outside any loop, :meth:`get`
     returns the object made last (making one if there is none), for inspection.
+
+    An object made inside a loop is closed (its ``aclose()`` or ``close()``,
+    awaited when it returns an awaitable) while that loop shuts down its async
+    generators, as ``asyncio.run`` does before it closes the loop: its
+    connections end cleanly with the loop instead of being collected later,
+    unclosed, on a dead loop ("Event loop is closed").
     """
 
     def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
         self._value: T | None = None
         self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._closer: AsyncIterator[None] | None = None
 
     def get(self) -> T:
         # _get_running_loop returns None outside a loop, where get_running_loop
@@ -35,4 +43,34 @@ class LoopLocal(Generic[T]):
         if self._value is None or stale:
             self._value = self._factory()
             self._loop = weakref.ref(loop) if loop is not None else None
+            if loop is not None:
+                self._closer = _close_with_loop(self._value)
         return self._value
+
+
+def _close_with_loop(value: Any) -> AsyncIterator[None]:
+    """An async generator, started and suspended, that closes *value* when the running loop
+    shuts down its async generators (or when it is collected while the loop runs).
+
+    Starting it here registers it with the running loop (the loop's first-iteration
+    hook); stepping its first ``asend`` by hand reaches the ``yield`` without
+    awaiting anything, so this works from synchronous code.
+    """
+
+    async def closer() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            close = getattr(value, "aclose", None) or getattr(value, "close", None)
+            if close is not None:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
+
+    generator = closer()
+    step = generator.asend(None)
+    try:
+        step.send(None)
+    except StopIteration:
+        pass  # suspended at its yield, as intended
+    return generator

@@ -45,6 +45,7 @@ each way.
 from __future__ import annotations
 
 import asyncio
+import gc
 import base64
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -376,3 +377,21 @@ class ProviderConformance:
             ]
 
         asyncio.run(run())
+
+    def test_async_client_across_event_loops_leaves_nothing_behind(
+        self, make_async_client: Any, script: Script, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # One async client used from several asyncio.run calls: each loop's SDK
+        # connections must end with that loop, with no "Task exception was never
+        # retrieved ... Event loop is closed" and no unclosed-socket warning.
+        if script:
+            script([Turn("one"), Turn("two"), Turn("three")])
+        client = make_async_client()
+        for word in ("a", "b", "c"):
+            asyncio.run(client.chat(word, generate_kwargs=self.generate_kwargs))
+        gc.collect()
+        assert [m["role"] for m in client.messages] == ["user", "assistant"] * 3
+        if script:
+            assert [m["content"] for m in client.messages[1::2]] == ["one", "two", "three"]
+        loop_errors = [r for r in caplog.records if r.name == "asyncio" and r.levelno >= 40]
+        assert not loop_errors, [r.getMessage() for r in loop_errors]
