@@ -45,8 +45,8 @@ each way.
 from __future__ import annotations
 
 import asyncio
-import gc
 import base64
+import gc
 from collections.abc import Callable
 from typing import Any, ClassVar
 
