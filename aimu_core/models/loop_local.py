@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Generic, TypeVar
 
 __all__ = ["LoopLocal"]
@@ -33,7 +33,7 @@ class LoopLocal(Generic[T]):
         self._factory = factory
         self._value: T | None = None
         self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
-        self._closer: AsyncIterator[None] | None = None
+        self._closer: AsyncGenerator[None, None] | None = None
 
     def get(self) -> T:
         # _get_running_loop returns None outside a loop, where get_running_loop
@@ -48,7 +48,7 @@ class LoopLocal(Generic[T]):
         return self._value
 
 
-def _close_with_loop(value: Any) -> AsyncIterator[None]:
+def _close_with_loop(value: Any) -> AsyncGenerator[None, None]:
     """An async generator, started and suspended, that closes *value* when the running loop
     shuts down its async generators (or when it is collected while the loop runs).
 
@@ -57,7 +57,7 @@ def _close_with_loop(value: Any) -> AsyncIterator[None]:
     awaiting anything, so this works from synchronous code.
     """
 
-    async def closer() -> AsyncIterator[None]:
+    async def closer() -> AsyncGenerator[None, None]:
         try:
             yield
         finally:
