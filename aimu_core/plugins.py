@@ -13,7 +13,6 @@ first time a model string is resolved or plugins are listed, and kept until
 
 from __future__ import annotations
 
-import difflib
 import sys
 import time
 import types
@@ -24,6 +23,7 @@ from typing import Any, Literal
 import pluggy
 
 from . import hookspecs
+from .entry_points import entry_points
 from .errors import PluginConflictError, PluginUnavailableError, UnknownProviderError
 from .policy import Policy, normalize_name
 from .records import ImageProvider, MemoryBackend, RunnerRecord, TextProvider, ToolRecord
@@ -119,7 +119,8 @@ class PluginManager:
             (each is known by its top-level module written as a distribution
             name: ``aimu_echo`` is ``aimu-echo``); the autoload switch does not.
         policy: the loading policy; read from the environment when omitted.
-        environ: the environment to read the policy from (defaults to ``os.environ``).
+        environ: the environment to read the policy (and the discovery cache's
+            settings, see :mod:`aimu_core.entry_points`) from; defaults to ``os.environ``.
         builtin: register core's built-in plugin (runners and tools).
     """
 
@@ -132,6 +133,7 @@ class PluginManager:
         builtin: bool = True,
     ) -> None:
         self.policy = policy if policy is not None else Policy.from_env(environ)
+        self._environ = environ
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self.plugins: list[PluginInfo] = []
@@ -159,12 +161,9 @@ class PluginManager:
     # -- discovery ---------------------------------------------------------------
 
     def _discover_entry_points(self) -> None:
-        import importlib_metadata
-
-        for ep in importlib_metadata.entry_points(group=hookspecs.PROJECT_NAME):
-            distribution, version = _name_and_version(ep.dist)
+        for ep in entry_points(hookspecs.PROJECT_NAME, self._environ):
             info = PluginInfo(
-                name=ep.name, distribution=distribution, version=version, entry_point=ep.value
+                name=ep.name, distribution=ep.distribution, version=ep.version, entry_point=ep.value
             )
             rule = self.policy.blocked_by(info.distribution, ep.name, info.version)
             notes = self.policy.misnamed(info.distribution, ep.name)
@@ -350,6 +349,8 @@ class PluginManager:
             )
         else:
             message = f"Unknown {noun} {key!r}. Installed: {', '.join(known) or 'none'}."
+        import difflib  # only to word this error
+
         close = difflib.get_close_matches(key, known, n=3)
         if close:
             message += f" Did you mean {', '.join(map(repr, close))}?"
@@ -374,28 +375,6 @@ def _module_of(obj: object) -> str:
         return obj.__name__
     module = obj.__module__ if isinstance(obj, type) else type(obj).__module__
     return module or "__main__"
-
-
-def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
-    """A distribution's Name and Version, read from the top of its metadata file.
-
-    ``dist.name``/``dist.version`` parse the whole file (long description
-    included) with the ``email`` package, which cost more than the rest of
-    discovery; the two headers come first, so reading them is enough.
-    """
-    if dist is None:
-        return None, None
-    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-    headers: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            break  # the end of the headers
-        key, sep, value = line.partition(":")
-        if sep and not key[:1].isspace():
-            headers.setdefault(key.strip().lower(), value.strip())
-    if headers.get("name") and headers.get("version"):
-        return headers["name"], headers["version"]
-    return dist.name, dist.version  # unusual metadata: let importlib-metadata parse it
 
 
 def _conflict_warning(kind: str, key: str, other: str) -> str:

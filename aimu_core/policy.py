@@ -39,9 +39,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["Policy", "normalize_name", "plugin_keys"]
 
@@ -137,6 +140,8 @@ class Policy:
 
         path = env.get("AIMU_PLUGIN_POLICY")
         if path:
+            from pathlib import Path  # only with a policy file: pathlib is not free to import
+
             file_policy = _read_policy_file(Path(path))
             allow, deny, autoload, versions = (
                 file_policy.allow,
