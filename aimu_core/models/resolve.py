@@ -8,7 +8,6 @@ model ids may themselves contain colons (``ollama:qwen3:8b``) and local paths
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 
@@ -94,6 +93,8 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
         return ResolvedModel(provider, AdHocModel(spec), base_url or None)
 
     known = [m.value for m in catalog] if catalog else []
+    import difflib  # only to word this error: start-up time matters more
+
     close = difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise ModelNotFoundError(

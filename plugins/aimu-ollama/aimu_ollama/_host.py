@@ -7,7 +7,6 @@ discovery stays cheap.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import urllib.parse
 
@@ -46,6 +45,8 @@ def is_loopback(url: str) -> bool:
     if host == "localhost":
         return True
     try:
+        import ipaddress  # here: discovery runs at start-up, this only when probing
+
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
