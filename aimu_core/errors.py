@@ -4,12 +4,33 @@ Every error a user can meet derives from :class:`AimuError`. Provider plugins
 translate their SDK's exceptions into these classes at the plugin boundary, so
 application code catches ``aimu_core.errors.RateLimitError`` whatever the
 provider. Each message says what went wrong and what to do about it; none
-contains a secret (see :func:`redact`).
+contains a secret (see :func:`redact`), and user input is quoted at most
+:data:`QUOTE_LIMIT` characters long (see :func:`quoted`).
+
+Secrets
+-------
+A secret is anything that authenticates: an API key from ``api_key=`` or the
+environment (including the variables an SDK reads by itself), a token in a
+header, the ``user:password@`` of a URL. A client holds each one it knows in
+a pydantic ``SecretStr`` and hands them all to the error translation, which
+keeps them out of messages, reprs, tracebacks and exception chains:
+
+* every message passes through :func:`redact`, which also masks the userinfo
+  of any URL in it (``http://***@host``, :func:`mask_url`);
+* an SDK exception is chained as ``__cause__`` only when the client knows no
+  secret. When it knows one, the SDK exception is dropped whole and its type
+  is named in the message instead: its text may quote the key, and its
+  ``request.headers`` keep the ``Authorization`` header. Redacting the text is
+  not enough, so it is not chained at all;
+* the translated error is raised outside the ``except`` block that caught the
+  SDK exception (:func:`aimu_core.sdk_calls.sdk_deltas`), so the SDK
+  exception is not reachable through ``__context__`` either.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,8 +56,12 @@ __all__ = [
     "ToolError",
     "ToolSignatureError",
     "UnknownProviderError",
+    "clipped",
+    "mask_url",
+    "quoted",
     "redact",
     "translate_sdk_error",
+    "url_secrets",
 ]
 
 
@@ -161,20 +186,61 @@ class SkillError(AimuError, ValueError):
 
 Secret = Any  # a str, a pydantic SecretStr (or anything with get_secret_value()), or None
 
+#: How many characters of the user's input an error message quotes.
+QUOTE_LIMIT = 80
+
+# scheme://userinfo@: the userinfo runs to the last "@" before the host's end, as urlsplit reads it.
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """*value* as an error message quotes user input: the ``repr()`` of :func:`clipped`."""
+    if isinstance(value, str):
+        return repr(clipped(value, limit))
+    return clipped(repr(value), limit)
+
+
+def clipped(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """*text* with the userinfo of URLs masked, cut to *limit* characters with an ellipsis."""
+    text = mask_url(text)
+    return text[:limit] + "…" if len(text) > limit else text
+
+
+def mask_url(text: str) -> str:
+    """*text* with the userinfo (``user:password@``) of every URL in it shown as ``***@``."""
+    return _USERINFO.sub(r"\1***@", text) if "@" in text else text
+
+
+def url_secrets(url: str | None) -> tuple[Any, ...]:
+    """The secrets in *url*'s userinfo, as ``SecretStr`` values for :func:`redact`:
+    the userinfo and the password, as written and percent-decoded. Empty for a URL without."""
+    if not url or "@" not in url:
+        return ()
+    import urllib.parse
+
+    from pydantic import SecretStr  # only for a URL that carries credentials
+
+    userinfo = urllib.parse.urlsplit(url).netloc.rpartition("@")[0]
+    password = userinfo.partition(":")[2]
+    texts = {userinfo, password, urllib.parse.unquote(userinfo), urllib.parse.unquote(password)}
+    return tuple(SecretStr(text) for text in sorted(texts, key=len, reverse=True) if text)
+
 
 def _reveal(secrets: Iterable[Secret]) -> list[str]:
-    """The secrets' plain texts, those long enough to be worth redacting (4+ characters)."""
+    """The secrets' plain texts, those long enough to be worth redacting (4+ characters),
+    longest first (so a userinfo is redacted whole before the password inside it)."""
     texts = []
     for secret in secrets:
         if secret is not None and not isinstance(secret, str):
             secret = secret.get_secret_value()
         if secret and len(secret) >= 4:
             texts.append(secret)
-    return texts
+    return sorted(texts, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[Secret]) -> str:
-    """Return *text* with every secret replaced by ``'***'``.
+    """Return *text* with every secret replaced by ``'***'``, and the userinfo of every URL
+    masked (:func:`mask_url`).
 
     Plugins pass SDK error messages through this before wrapping them, because
     some SDKs echo (part of) the API key back in an authentication error.
@@ -182,7 +248,7 @@ def redact(text: str, secrets: Iterable[Secret]) -> str:
     """
     for secret in _reveal(secrets):
         text = text.replace(secret, "***")
-    return text
+    return mask_url(text)
 
 
 def translate_sdk_error(
@@ -195,8 +261,10 @@ def translate_sdk_error(
     ``translate(exc, text)`` maps the exception to an aimu error (or ``None``
     when it is not the SDK's), given *text*: its message with every secret
     redacted. Aimu errors pass through unchanged. The SDK exception is
-    chained as the cause, unless its own text quoted a secret: then it is
-    dropped whole, so no traceback can show the key.
+    chained as the cause only when the client knows no secret; otherwise it is
+    dropped whole and its type named in the message (why: the module docstring).
+    The caller raises the result outside its ``except`` block, so that the SDK
+    exception is not kept as ``__context__`` either.
     """
     if isinstance(exc, AimuError):
         return exc
@@ -204,7 +272,14 @@ def translate_sdk_error(
     error = translate(exc, redact(str(exc), known))
     if error is None:
         return exc
-    leaked = any(secret in str(exc) for secret in known)
-    error.__cause__ = None if leaked else exc
+    if known:
+        error.__cause__ = None
+        kind = type(exc)
+        origin = f"{kind.__module__.partition('.')[0]}.{kind.__qualname__}"
+        if len(error.args) == 1 and isinstance(error.args[0], str):
+            error.args = (f"{error.args[0]} [{origin}]",)
+    else:
+        error.__cause__ = exc
+    error.__context__ = None
     error.__suppress_context__ = True
     return error

@@ -61,13 +61,16 @@ def sdk_deltas(
             for a part that carries nothing.
         stream: whether *call* returns parts.
         translate: maps the SDK's exceptions to aimu errors (see :data:`Translate`).
-        secrets: redacted from every message; an SDK exception that quoted one
-            is not chained.
+        secrets: every secret the client knows, redacted from every message;
+            when there is any, the SDK exception is not chained.
         finish: called after the last part, to check the stream ended properly
             (raise :class:`~aimu_core.errors.StreamInterruptedError` if not).
 
     The stream is closed when the reply ends, fails, or its reader stops early.
+    An SDK exception becomes its aimu error, raised after the ``except`` block
+    so that the SDK exception is not its ``__context__`` (see :mod:`aimu_core.errors`).
     """
+    error: BaseException | None = None
     try:
         if not stream:
             delta = read(call())
@@ -85,7 +88,11 @@ def sdk_deltas(
         finally:
             parts.close()
     except Exception as exc:
-        raise translate_sdk_error(exc, secrets, translate)  # noqa: B904 - chaining decided there
+        error = translate_sdk_error(exc, secrets, translate)
+        if error is exc:
+            raise
+    if error is not None:
+        raise error
 
 
 async def async_sdk_deltas(
@@ -99,6 +106,7 @@ async def async_sdk_deltas(
 ) -> AsyncIterator[Delta]:
     """The async twin of :func:`sdk_deltas`: *call* is awaited, and with *stream* returns an
     async iterable of parts with an ``aclose()`` or awaitable ``close()`` method."""
+    error: BaseException | None = None
     try:
         if not stream:
             delta = read(await call())
@@ -116,7 +124,11 @@ async def async_sdk_deltas(
         finally:
             await _aclose(parts)
     except Exception as exc:
-        raise translate_sdk_error(exc, secrets, translate)  # noqa: B904 - chaining decided there
+        error = translate_sdk_error(exc, secrets, translate)
+        if error is exc:
+            raise
+    if error is not None:
+        raise error
 
 
 async def _aclose(parts: Any) -> None:

@@ -319,3 +319,46 @@ def test_no_default_model_says_how_to_get_one(no_default: None) -> None:
     assert "No model was given and none was found locally" in message
     assert "AIMU_LANGUAGE_MODEL" in message
     assert "pip install 'aimu-llamacpp[default-model]'" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://", "names no host"),
+        ("https:///v1", "names no host"),
+        ("http://:8080/v1", "names no host"),
+        ("http://h:99999/v1", "port must be a number from 1 to 65535"),
+        ("http://h:-1/v1", "port must be a number from 1 to 65535"),
+        ("http://h:port/v1", "port must be a number from 1 to 65535"),
+        ("http://h:0/v1", "has port 0"),
+        ("http://[::1/v1", "malformed"),
+    ],
+)
+def test_unusable_base_urls_are_rejected_at_resolve(pm: PluginManager, url: str, says: str) -> None:
+    with pytest.raises(ConfigurationError, match="write it as http://host:port|port 0") as info:
+        resolve_model_string(f"server:m@{url}", manager=pm)
+    assert says in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 1_000_000,  # no provider
+        "closed:" + "y" * 1_000_000,  # not in the catalog
+        "server:" + "y" * 1_000_000,  # needs a base URL
+        "z" * 1_000_000 + ":m",  # a provider name no plugin can have
+        "scripted:m;" + "f" * 1_000_000,  # an unknown flag
+        "scripted:m@http://" + "h" * 1_000_000 + ":99999",  # a bad port
+        "closed:alpha-7b;" + ",".join(["tools"] * 100_000),  # flags on a catalog model
+    ],
+)
+def test_error_messages_quote_long_input_cut_short(pm: PluginManager, text: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_model_string(text, manager=pm)
+    assert len(str(info.value)) < 600
+
+
+def test_a_prefix_no_plugin_can_declare_is_unknown(pm: PluginManager) -> None:
+    with pytest.raises(UnknownProviderError, match="lower-case letters") as info:
+        resolve_model_string("OpenAI:gpt-4o", manager=pm)
+    assert "Installed: closed, scripted, server, shut" in str(info.value)

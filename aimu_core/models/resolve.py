@@ -9,9 +9,17 @@ model ids may themselves contain colons (``ollama:qwen3:8b``) and local paths
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from ..errors import ConfigurationError, ModelNotFoundError
+from ..errors import (
+    ConfigurationError,
+    ModelNotFoundError,
+    UnknownProviderError,
+    clipped,
+    mask_url,
+    quoted,
+)
 from ..plugins import PluginManager, get_manager
 from ..records import TextProvider
 from .spec import CAPABILITIES, AdHocModel, Model, ModelSpec
@@ -19,20 +27,32 @@ from .spec import CAPABILITIES, AdHocModel, Model, ModelSpec
 __all__ = ["ResolvedModel", "default_model_string", "resolve_model_string"]
 
 _EXAMPLE = "e.g. 'llamacpp:gemma-3-270m' or 'openai:gpt-4o'"
+#: What a provider name may be (records.TextProvider checks the same when a plugin declares one).
+_PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+_NAME_LIMIT = 64
 
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    """A model string resolved against the loaded providers."""
+    """A model string resolved against the loaded providers.
+
+    ``base_url`` is the URL as given, credentials included; ``repr()`` and
+    :attr:`model_string` show its userinfo as ``***``.
+    """
 
     provider: TextProvider
     model: Model | AdHocModel
-    base_url: str | None = None
+    base_url: str | None = field(default=None, repr=False)
 
     @property
     def model_string(self) -> str:
+        """``provider:model_id[@base_url]``, with the URL's ``user:password@`` shown as ``***@``."""
         text = f"{self.provider.name}:{self.model.value}"
-        return f"{text}@{self.base_url}" if self.base_url else text
+        return f"{text}@{mask_url(self.base_url)}" if self.base_url else text
+
+    def __repr__(self) -> str:
+        url = mask_url(self.base_url) if self.base_url is not None else None
+        return f"ResolvedModel(provider={self.provider!r}, model={self.model!r}, base_url={url!r})"
 
 
 def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> ResolvedModel:
@@ -53,30 +73,42 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
     prefix, colon, model_id = ident.partition(":")
     if not colon or not prefix:
         raise ConfigurationError(
-            f"Model string {text!r} names no provider; write provider:model_id, {_EXAMPLE}"
+            f"Model string {quoted(text)} names no provider; write provider:model_id, {_EXAMPLE}"
         )
     if not model_id:
-        raise ConfigurationError(f"Model string {text!r} names no model id after {prefix!r}:")
-    provider = (manager or get_manager()).text_provider(prefix)
+        raise ConfigurationError(
+            f"Model string {quoted(text)} names no model id after {quoted(prefix)}:"
+        )
+    manager = manager or get_manager()
+    if len(prefix) > _NAME_LIMIT or not _PROVIDER_NAME.fullmatch(prefix):
+        # No plugin can declare such a name; say so without quoting the input whole.
+        raise UnknownProviderError(
+            f"Unknown provider {quoted(prefix)}: provider names are lower-case letters, digits, "
+            f"'-' or '_'. Installed: {', '.join(sorted(manager.text_providers)) or 'none'}."
+        )
+    provider = manager.text_provider(prefix)
 
     if at:
         if not provider.accepts_base_url:
             raise ConfigurationError(
-                f"Provider {prefix!r} does not take a base URL ('@{base_url}'); remove it. "
-                "Providers for servers you run (e.g. openai-compat, ollama) accept one."
+                f"Provider {prefix!r} does not take a base URL ({quoted('@' + base_url)}); "
+                "remove it. Providers for servers you run (e.g. openai-compat, ollama) accept one."
             )
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"Base URL {base_url!r} must start with http:// or https://")
+        _check_base_url(base_url)
     elif provider.requires_base_url:
         raise ConfigurationError(
-            f"Provider {prefix!r} needs a base URL: write {prefix}:{model_id}@http://host:port/v1"
+            f"Provider {prefix!r} needs a base URL: write {prefix}:{clipped(model_id)}"
+            "@http://host:port/v1"
         )
 
     flags = [f.strip() for f in flag_text.split(",") if f.strip()] if flag_text else []
     unknown = [f for f in flags if f not in CAPABILITIES]
     if unknown:
+        more = ", …" if len(unknown) > 5 else ""
+        shown = f"[{', '.join(quoted(f, 20) for f in unknown[:5])}{more}]"
         raise ConfigurationError(
-            f"Unknown model flag(s) {unknown} in {text!r}; valid flags are {', '.join(CAPABILITIES)}"
+            f"Unknown model flag(s) {shown} in {quoted(text)}; valid flags are "
+            f"{', '.join(CAPABILITIES)}"
         )
 
     catalog = provider.models
@@ -84,7 +116,7 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
     if member is not None:
         if flags:
             raise ConfigurationError(
-                f"{model_id!r} is in the {prefix} catalog, whose capabilities are known; "
+                f"{quoted(model_id)} is in the {prefix} catalog, whose capabilities are known; "
                 "drop the ;flags"
             )
         return ResolvedModel(provider, member, base_url or None)
@@ -95,13 +127,46 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
     known = [m.value for m in catalog] if catalog else []
     import difflib  # only to word this error: start-up time matters more
 
-    close = difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
+    # Ids far longer than any in the catalog match none; difflib is slow on long input.
+    longest = max(map(len, known), default=0)
+    close = (
+        difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
+        if len(model_id) <= 2 * longest
+        else []
+    )
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise ModelNotFoundError(
-        f"Unknown model {model_id!r} for provider {prefix!r}.{hint} "
+        f"Unknown model {quoted(model_id)} for provider {prefix!r}.{hint} "
         f"Run `aimu models` to list them, or append capability flags "
-        f"({prefix}:{model_id};tools,vision) to use a model outside the catalog."
+        f"({prefix}:{clipped(model_id)};tools,vision) to use a model outside the catalog."
     )
+
+
+def _check_base_url(url: str) -> None:
+    """Reject a base URL no HTTP client can use: another scheme, no host, a bad port."""
+    import urllib.parse
+
+    fix = "write it as http://host:port/path or https://host/path"
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"Base URL {quoted(url)} must start with http:// or https://; {fix}"
+        )
+    try:
+        split = urllib.parse.urlsplit(url)
+        port = split.port  # ValueError when not a number in 0-65535
+    except ValueError:
+        split = None  # raised below, outside the except: no ValueError as its context
+    if split is None:
+        raise ConfigurationError(
+            f"Base URL {quoted(url)} is malformed (its port must be a number from 1 to 65535, "
+            f"an IPv6 host in [brackets]); {fix}"
+        )
+    if not split.hostname:
+        raise ConfigurationError(f"Base URL {quoted(url)} names no host; {fix}")
+    if port == 0:
+        raise ConfigurationError(
+            f"Base URL {quoted(url)} has port 0; use the server's port, from 1 to 65535"
+        )
 
 
 def _catalog_member(catalog: type[Model] | None, model_id: str) -> Model | None:

@@ -138,12 +138,23 @@ def test_authentication_error_names_the_env_var_and_hides_the_key(
     assert exc.__cause__ is None and exc.__suppress_context__
 
 
-def test_sdk_exception_is_chained_when_it_quotes_no_secret(wire: OpenAIWireServer) -> None:
+def test_sdk_exception_is_chained_only_when_the_client_knows_no_secret(
+    wire: OpenAIWireServer,
+) -> None:
     import openai
 
+    # With a key, the SDK exception is dropped (its request keeps the Authorization header)
+    # and its type named instead.
     exc = fail("sync", False, wire, error(401, "invalid key"))
     assert isinstance(exc, AuthenticationError)
-    assert isinstance(exc.__cause__, openai.AuthenticationError)
+    assert exc.__cause__ is None and exc.__context__ is None
+    assert str(exc).endswith("[openai.AuthenticationError]")
+    # A local server without a key: nothing to hide, the cause is kept for debugging.
+    wire.reply(error(500, "boom"))
+    client = aimu_core.client(f"openai-compat:m@{wire.url}", max_retries=0)
+    with pytest.raises(ProviderError) as caught:
+        client.chat("hi")
+    assert isinstance(caught.value.__cause__, openai.InternalServerError)
 
 
 def test_permission_denied_is_an_authentication_error(wire: OpenAIWireServer) -> None:
