@@ -23,7 +23,8 @@ What is here, by purpose:
 * calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
   :func:`tool_arguments`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
-  :func:`translate_sdk_error`, and the HTTP mapping of :mod:`aimu_core.http_errors`
+  :func:`translate_sdk_error`, :func:`url_secrets` and :func:`mask_url` (a URL's
+  ``user:password@`` as secrets, and shown as ``***@``), and the HTTP mapping of :mod:`aimu_core.http_errors`
   (:class:`ErrorContext`, :func:`status_error`, :func:`transport_error`, ...).
 """
 
@@ -44,8 +45,10 @@ _ERRORS = (
     "RateLimitError",
     "RequestTimeoutError",
     "StreamInterruptedError",
+    "mask_url",
     "redact",
     "translate_sdk_error",
+    "url_secrets",
 )
 _HTTP_ERRORS = (
     "ErrorContext",
@@ -108,8 +111,10 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestTimeoutError,
         StreamInterruptedError,
+        mask_url,
         redact,
         translate_sdk_error,
+        url_secrets,
     )
     from .hookspecs import hookimpl
     from .http_errors import (
