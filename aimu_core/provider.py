@@ -24,7 +24,8 @@ What is here, by purpose:
   :func:`tool_arguments`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
   :func:`translate_sdk_error`, :func:`url_secrets` and :func:`mask_url` (a URL's
-  ``user:password@`` as secrets, and shown as ``***@``), and the HTTP mapping of :mod:`aimu_core.http_errors`
+  ``user:password@`` as secrets, and shown as ``***@``), :func:`quoted` (user input
+  in a message, capped), and the HTTP mapping of :mod:`aimu_core.http_errors`
   (:class:`ErrorContext`, :func:`status_error`, :func:`transport_error`, ...).
 """
 
@@ -46,6 +47,7 @@ _ERRORS = (
     "RequestTimeoutError",
     "StreamInterruptedError",
     "mask_url",
+    "quoted",
     "redact",
     "translate_sdk_error",
     "url_secrets",
@@ -112,6 +114,7 @@ if TYPE_CHECKING:
         RequestTimeoutError,
         StreamInterruptedError,
         mask_url,
+        quoted,
         redact,
         translate_sdk_error,
         url_secrets,
