@@ -5,7 +5,7 @@ Model strings: ``llamacpp:gemma-3-270m`` (the embedded default model, from
 (any local file; add ``;tools``, ``;thinking`` flags for what it can do).
 
 Importing this module is cheap: it imports neither ``llama_cpp`` nor the
-model package. The client module (:mod:`aimu_llamacpp.client`) does.
+model package; ``llama_cpp`` is imported when the first model loads.
 
 Loaded weights are cached for the process: every client of the same file and
 load options shares one ``llama_cpp.Llama``. :func:`cache_info` shows what is
@@ -66,12 +66,10 @@ def discover() -> list[str]:
 
 
 def unload(path: str | None = None) -> int:
-    """Free cached weights: those loaded from *path*, or all when ``None``.
+    """Free the weights loaded from *path* (or a catalog id, ``"gemma-3-270m"``), or all.
 
-    Waits for a generation in progress on the model to finish. Clients that
-    still hold the model load it again on their next call. Returns how many
-    loaded models were freed. ``path`` may also be a catalog id
-    (``"gemma-3-270m"``).
+    Waits for the generations queued on the model. Clients that still hold it
+    load it again on their next call. Returns how many loaded models were freed.
     """
     from . import _cache
 
@@ -79,12 +77,8 @@ def unload(path: str | None = None) -> int:
 
 
 def cache_info() -> CacheInfo:
-    """What the process-level weight cache holds: ``loads``, ``hits`` and ``models``.
-
-    ``loads`` counts every time weights were read from disk, ``hits`` every
-    client that reused weights already loaded; ``models`` describes each
-    loaded model (path, load options, number of generations run).
-    """
+    """What the weight cache holds: ``loads`` (weights read from disk), ``hits`` (clients
+    that reused loaded weights) and ``models`` (path, load options, generations run)."""
     from . import _cache
 
     return _cache.cache_info()

@@ -14,7 +14,7 @@ generator that runs on the model's thread (:mod:`._jobs`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aimu_core.provider import (
@@ -29,10 +29,10 @@ from aimu_core.provider import (
 )
 
 from ._cache import LoadedModel
-from ._prompt import ChatPrompt
+from ._prompt import Prompt
 from ._textstream import ToolCallExtractor, Trim
 
-__all__ = ["chat", "check_kwargs", "complete", "handler_chat"]
+__all__ = ["check_kwargs", "complete", "handler_chat"]
 
 PROVIDER = "llamacpp"
 
@@ -111,18 +111,13 @@ def _translate(exc: BaseException, text: str) -> AimuError:
 
 
 class Reply:
-    """Reads ``create_completion``'s reply, whole or in parts, into Deltas.
+    """Reads ``create_completion``'s reply, whole or in parts, into Deltas, as *prompt* says."""
 
-    With ``trim`` the whitespace around the reply is dropped; with
-    ``tool_calls`` ``<tool_call>`` blocks are parsed out of it; ``head`` comes
-    before the reply (``"<think>"`` when the prompt opened a thinking block).
-    """
-
-    def __init__(self, llm: Any, *, head: str = "", trim: bool = False, tool_calls: bool = False):
+    def __init__(self, llm: Any, prompt: Prompt) -> None:
         self._llm = llm
-        self._head = head
-        self._trim = Trim() if trim else None
-        self._calls = ToolCallExtractor() if tool_calls else None
+        self._head = prompt.head
+        self._trim = Trim() if prompt.trim else None
+        self._calls = ToolCallExtractor() if prompt.tool_calls else None
 
     def read(self, part: Mapping[str, Any]) -> Delta | None:
         choice = part["choices"][0]
@@ -149,20 +144,17 @@ class Reply:
 
 
 def complete(
-    model: LoadedModel,
-    prompt: str,
-    kwargs: dict[str, Any],
-    reply: Reply,
-    *,
-    stream: bool,
-    templated: bool = False,
+    model: LoadedModel, prompt: Prompt, kwargs: dict[str, Any], *, stream: bool
 ) -> Iterator[Delta]:
-    """Complete *prompt*: a raw text (BOS added), or a template's rendering (BOS in it)."""
+    """Complete *prompt* with ``create_completion``."""
     llm = model.llm
+    if prompt.stop:
+        stop = kwargs.get("stop") or []
+        kwargs = {**kwargs, "stop": [*([stop] if isinstance(stop, str) else stop), *prompt.stop]}
 
     def call() -> Any:
         options = _sampling(model, kwargs)
-        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=not templated, special=templated)
+        tokens = llm.tokenize(prompt.text.encode(), add_bos=prompt.add_bos, special=prompt.special)
         if not tokens:
             raise ConfigurationError("The prompt is empty; give the model some text to continue")
         if len(tokens) >= model.n_ctx:
@@ -174,38 +166,15 @@ def complete(
             )
         return llm.create_completion(tokens, stream=stream, **options)
 
-    return sdk_deltas(call, reply.read, stream=stream, translate=_translate)
-
-
-def chat(
-    render: Callable[[LoadedModel, list[dict[str, Any]], list[dict[str, Any]]], ChatPrompt],
-    messages: list[dict[str, Any]],
-    tools: list[dict[str, Any]],
-    kwargs: dict[str, Any],
-    model: LoadedModel,
-    *,
-    stream: bool,
-) -> Iterator[Delta]:
-    """Chat through a prompt of :mod:`._prompt`: the chat template's, or the fallback transcript."""
-    prompt = render(model, messages, tools)
-    head = "<think>" if prompt.opens_thinking else ""
-    reply = Reply(
-        model.llm, head=head, trim=not prompt.templated, tool_calls=prompt.parse_tool_calls
-    )
-    if prompt.stop:
-        stop = kwargs.get("stop") or []
-        kwargs = {**kwargs, "stop": [*([stop] if isinstance(stop, str) else stop), *prompt.stop]}
-    yield from complete(
-        model, prompt.text, kwargs, reply, stream=stream, templated=prompt.templated
-    )
+    return sdk_deltas(call, Reply(llm, prompt).read, stream=stream, translate=_translate)
 
 
 def handler_chat(
     handler: Any,
+    model: LoadedModel,
     messages: list[dict[str, Any]],
     tools: list[dict[str, Any]],
     kwargs: dict[str, Any],
-    model: LoadedModel,
     *,
     stream: bool,
 ) -> Iterator[Delta]:

@@ -29,32 +29,29 @@ from aimu_core.provider import ConfigurationError, ProviderError
 
 from ._cache import LoadedModel
 
-__all__ = [
-    "FALLBACK_STOP",
-    "ChatPrompt",
-    "build_chat_prompt",
-    "fallback_transcript",
-    "message_text",
-]
+__all__ = ["FALLBACK_STOP", "Prompt", "build_chat_prompt", "fallback_transcript", "message_text"]
 
 #: Where a fallback-transcript reply ends: the model starting another turn.
 FALLBACK_STOP = ["\nUser:", "\nAssistant:"]
 
 
 @dataclass
-class ChatPrompt:
-    """A rendered chat request: what to feed the model and how to read its reply."""
+class Prompt:
+    """What to feed the model (raw text, a template's rendering or the fallback transcript),
+    and how to read its reply."""
 
     text: str
-    #: rendered by a template, which wrote BOS and other special tokens as text;
-    #: else the fallback transcript, whose replies are trimmed
-    templated: bool
+    #: add BOS; a template writes it, and other special tokens, as text (``special``)
+    add_bos: bool = True
+    special: bool = True
     #: stop sequences of the format, besides the request's own
     stop: list[str] = field(default_factory=list)
-    #: the prompt ends inside ``<think>``: the reply starts with reasoning
-    opens_thinking: bool = False
+    #: strip whitespace around the reply (fallback transcript)
+    trim: bool = False
+    #: shown before the reply: ``"<think>"`` when the prompt ends inside a thinking block
+    head: str = ""
     #: parse ``<tool_call>`` blocks out of the reply
-    parse_tool_calls: bool = False
+    tool_calls: bool = False
 
 
 def message_text(content: Any) -> str:
@@ -126,12 +123,12 @@ def build_chat_prompt(
     template: str | None,
     template_kwargs: dict[str, Any],
     thinking: bool,
-) -> ChatPrompt:
+) -> Prompt:
     """Render *messages* (and *tools*) with the chat template (the option, else the GGUF's
     ``tokenizer.chat_template``), or the fallback transcript."""
     template = template or model.llm.metadata.get("tokenizer.chat_template") or None
     if template is None:
-        return ChatPrompt(fallback_transcript(messages), templated=False, stop=FALLBACK_STOP)
+        return Prompt(fallback_transcript(messages), special=False, stop=FALLBACK_STOP, trim=True)
     formatter = _formatter(model, template)
     messages = [{**m, "content": message_text(m.get("content"))} for m in messages]
     try:
@@ -140,9 +137,9 @@ def build_chat_prompt(
         raise ProviderError(
             f"The model's chat template rejected the conversation: {exc}", provider="llamacpp"
         ) from exc
-    return ChatPrompt(
+    return Prompt(
         text,
-        templated=True,
-        opens_thinking=thinking and text.rstrip().endswith("<think>"),
-        parse_tool_calls=bool(tools) and "<tool_call>" in template,
+        add_bos=False,
+        head="<think>" if thinking and text.rstrip().endswith("<think>") else "",
+        tool_calls=bool(tools) and "<tool_call>" in template,
     )

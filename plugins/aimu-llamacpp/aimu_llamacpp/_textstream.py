@@ -47,7 +47,7 @@ class Trim:
         return out
 
 
-_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
+_OPEN = "<tool_call>"
 _BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 
 
@@ -84,33 +84,24 @@ class ToolCallExtractor:
         if not self._capturing:
             return held, []
         calls: list[tuple[str, Any]] = []
-        leftover: list[str] = []
-        position = 0
-        for match in _BLOCK.finditer(held):
-            leftover.append(held[position : match.start()])
-            position = match.end()
-            call = _parse_call(match.group(1))
-            if call is None:
-                leftover.append(match.group(0))
-            else:
+
+        def take(block: re.Match[str]) -> str:
+            call = _parse_call(block.group(1))
+            if call is not None:
                 calls.append(call)
-        leftover.append(held[position:])
-        return "".join(leftover).strip(), calls
+            return "" if call is not None else block.group(0)
+
+        return _BLOCK.sub(take, held).strip(), calls
 
 
 def _parse_call(body: str) -> tuple[str, Any] | None:
     try:
         data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-        return None
-    arguments = data.get("arguments", data.get("parameters", {}))
-    if isinstance(arguments, str):
-        try:
+        arguments = data.get("arguments", data.get("parameters", {}))
+        if isinstance(arguments, str):
             arguments = json.loads(arguments)
-        except ValueError:
-            return None
-    if not isinstance(arguments, dict):
+    except (ValueError, AttributeError):  # not JSON, or not an object
+        return None
+    if not isinstance(data.get("name"), str) or not isinstance(arguments, dict):
         return None
     return data["name"], arguments

@@ -1,38 +1,26 @@
 """``LlamaCppClient`` and ``AsyncLlamaCppClient``: GGUF models in this process.
 
-Conversation state comes from aimu-core's client bases; :class:`LlamaCppClientBase`,
-shared by both, holds the options, finds the GGUF file, gets the loaded model
-from the process cache (see :func:`aimu_llamacpp.cache_info`) and turns a chat
-or completion into work for the model's thread. The twins only differ in how
-they wait for that work (:mod:`._jobs`).
+Conversation state comes from aimu-core's client bases. :class:`LlamaCppClientBase`,
+shared by both, holds the options, finds the GGUF file, gets the loaded model from
+the process cache (:func:`aimu_llamacpp.cache_info`) and turns a request into work
+for the model's thread; the twins differ only in how they wait for it (:mod:`._jobs`).
 
-Client options (``aimu_core.client("llamacpp:...", **options)``):
+Client options (``aimu_core.client("llamacpp:...", **options)``; the README has more):
 
-``model_path``
-    a .gguf file to use instead of the one the model string names.
-``n_ctx``
-    context window in tokens (default 4096; 0 = the model's training context).
-``n_threads``
-    CPU threads (default: llama-cpp-python's, half the cores).
-``n_gpu_layers``
-    layers to offload to a GPU build of llama.cpp (default 0; -1 = all).
-``chat_template``
-    a Jinja chat template to use instead of the GGUF's own.
-``chat_template_kwargs``
-    extra variables for the template (e.g. ``{"enable_thinking": False}``).
-``chat_format`` / ``chat_handler``
-    a llama-cpp-python chat format name or handler object instead of the
-    template; ``"chatml-function-calling"`` and the functionary formats
-    return tool calls, a ``Llava15ChatHandler`` takes images.
-``llama_kwargs``
-    any other ``llama_cpp.Llama`` argument (``flash_attn``, ``n_batch``, ...).
-``verbose``
-    also print llama.cpp's own log to stderr, from then on for the whole
-    process (off by default; the log always goes to the
-    ``aimu_llamacpp.llama_cpp`` logger).
+* ``model_path``: a .gguf file to use instead of the one the model string names;
+* ``n_ctx``: context window in tokens (default 4096; 0 = the model's training context);
+* ``n_threads``: CPU threads (default: llama-cpp-python's, half the cores);
+* ``n_gpu_layers``: layers offloaded to a GPU build of llama.cpp (default 0; -1 = all);
+* ``chat_template``: a Jinja chat template instead of the GGUF's own;
+* ``chat_template_kwargs``: extra template variables (``{"enable_thinking": False}``);
+* ``chat_format`` / ``chat_handler``: chat through a llama-cpp-python chat format or
+  handler instead (function calling formats return tool calls, Llava takes images);
+* ``llama_kwargs``: any other ``llama_cpp.Llama`` argument (``flash_attn``, ``n_batch``);
+* ``verbose``: also print llama.cpp's log to stderr, from then on for the whole
+  process (the log always goes to the ``aimu_llamacpp.llama_cpp`` logger).
 
-Clients with the same file and the same ``n_ctx``/``n_threads``/
-``n_gpu_layers``/``llama_kwargs`` share one loaded model.
+Clients of the same file with the same ``n_ctx``/``n_threads``/``n_gpu_layers``/
+``llama_kwargs`` share one loaded model.
 """
 
 from __future__ import annotations
@@ -56,9 +44,9 @@ from aimu_core.provider import (
 )
 
 from . import _cache
-from ._completion import Reply, chat, check_kwargs, complete, handler_chat
+from ._completion import check_kwargs, complete, handler_chat
 from ._jobs import Job, Work, run_async, run_sync
-from ._prompt import build_chat_prompt, message_text
+from ._prompt import Prompt, build_chat_prompt, message_text
 from .models import LlamaCppModel
 
 __all__ = ["AsyncLlamaCppClient", "LlamaCppClient", "LlamaCppClientBase"]
@@ -172,15 +160,15 @@ class LlamaCppClientBase:
         stream: bool,
     ) -> Any:
         kwargs = check_kwargs(generate_kwargs)
-        if self._handler is not None:
-            handler = self._handler
+        handler, render = self._handler, self._render
+        if handler is not None:
             return self._run(
-                functools.partial(handler_chat, handler, messages, tools, kwargs, stream=stream)
+                lambda model: handler_chat(handler, model, messages, tools, kwargs, stream=stream)
             )
         for message in messages:  # reject images before any work is done
             message_text(message.get("content"))
         return self._run(
-            functools.partial(chat, self._render, messages, tools, kwargs, stream=stream)
+            lambda model: complete(model, render(model, messages, tools), kwargs, stream=stream)
         )
 
     def _generate(
@@ -196,9 +184,7 @@ class LlamaCppClientBase:
                 "generate() on a llama.cpp model is raw text completion: use chat() for images"
             )
         kwargs = check_kwargs(generate_kwargs)
-        return self._run(
-            lambda model: complete(model, prompt, kwargs, Reply(model.llm), stream=stream)
-        )
+        return self._run(lambda model: complete(model, Prompt(prompt), kwargs, stream=stream))
 
     def _run(self, work: Work) -> Any:
         raise NotImplementedError
