@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from aimu_core.testing import Script, Turn
-from aimu_core.testing.conformance import ProviderConformance
+from aimu_core.testing import HTTP_ONLY, Script, Turn
+from aimu_core.testing.conformance import FAULTS, ProviderConformance
 
 
 class TestScriptedConformance(ProviderConformance):
@@ -39,9 +39,15 @@ class TestScriptedThinkTags(TestScriptedConformance):
 
 
 class TestScriptedOverClientOptions(ProviderConformance):
-    """Scripting through ``client_options`` and the ``script`` fixture, as before ``script_option``."""
+    """Scripting through ``client_options`` and the ``script`` fixture, as before ``script_option``.
+
+    The kit takes it for a fake over the wire, so it says what it cannot do: the
+    faults that need HTTP are skipped, and the client takes no API key.
+    """
 
     model = "scripted:scripted"
+    faults = set(FAULTS) - HTTP_ONLY - {"connection_refused"}
+    api_key_option = ""
 
     @pytest.fixture
     def turns(self) -> Script:
@@ -54,3 +60,33 @@ class TestScriptedOverClientOptions(ProviderConformance):
     @pytest.fixture
     def script(self, turns: Script) -> Any:
         return lambda new: turns.add(*new)
+
+
+class TestFaultMatrixDeclarations:
+    """What each kind of test class runs of the fault matrix, and why not the rest."""
+
+    def test_in_process_runs_what_a_script_can_raise(self) -> None:
+        matrix = TestScriptedConformance.fault_matrix()
+        assert {f for f, why in matrix.items() if why is None} == (
+            set(FAULTS) - HTTP_ONLY - {"connection_refused"}
+        )
+        assert all("in-process" in str(why) for f, why in matrix.items() if why)
+
+    def test_over_the_wire_runs_what_it_declares(self) -> None:
+        matrix = TestScriptedOverClientOptions.fault_matrix()
+        assert {f for f, why in matrix.items() if why} == HTTP_ONLY | {"connection_refused"}
+        assert "TestScriptedOverClientOptions.faults" in str(matrix["timeout"])
+
+    def test_live_runs_none_and_collects_none(self) -> None:
+        class TestLive(ProviderConformance):
+            model = "scripted:scripted"
+
+        assert all("live" in str(why) for why in TestLive.fault_matrix().values())
+        assert TestLive.test_fault is None  # not collected: nothing to skip in every live run
+
+    def test_an_unknown_fault_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="unknown faults"):
+
+            class TestTypo(ProviderConformance):
+                script_option = "script"
+                faults = ("rate_limited",)

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 _LAZY = {
     "FAILURES": "scripted",
+    "HTTP_ONLY": "scripted",
+    "RETRY_AFTER": "scripted",
+    "STATUS": "scripted",
     "Script": "scripted",
     "ScriptedAsyncClient": "scripted",
     "ScriptedClient": "scripted",
@@ -31,16 +34,27 @@ _LAZY = {
     "Handler": "fake_api",
     "Scripted": "fake_api",
     "last_user_text": "fake_api",
+    "presented_key": "fake_api",
 }
 
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:
     from .distributions import scripted_site, write_distribution
-    from .fake_api import FakeAPI, Handler, Scripted, last_user_text
+    from .fake_api import FakeAPI, Handler, Scripted, last_user_text, presented_key
     from .imports import RUNNER_PACKAGES, modules_after
     from .loopback import LoopbackServer, Request, Response
-    from .scripted import FAILURES, Script, ScriptedAsyncClient, ScriptedClient, ScriptedModel, Turn
+    from .scripted import (
+        FAILURES,
+        HTTP_ONLY,
+        RETRY_AFTER,
+        STATUS,
+        Script,
+        ScriptedAsyncClient,
+        ScriptedClient,
+        ScriptedModel,
+        Turn,
+    )
 
 
 def __getattr__(name: str) -> Any:

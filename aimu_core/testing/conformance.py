@@ -40,6 +40,16 @@ tool tests and the stream-cut test are skipped as well: a live model's tool
 use is not deterministic, and only a script can cut a stream. The async
 client is held to the same contract. ``docs/how-to/test-a-plugin.md`` shows
 each way.
+
+The **fault matrix** (:meth:`ProviderConformance.test_fault`) provokes every
+fault of :data:`FAULTS` sync and async, streamed and not, and checks that each
+raises its :mod:`aimu_core.errors` type, leaves ``messages`` as it was, and shows
+the API key (:data:`FAULT_API_KEY`) in no message, traceback or log record. Over
+the wire it runs the faults in :attr:`ProviderConformance.faults` (default: all;
+a fault left out is skipped, naming the attribute); in-process, the faults a
+``Script`` can raise (not :data:`~aimu_core.testing.HTTP_ONLY`, nor a refused
+connection); live, none: only a script provokes a fault.
+:meth:`ProviderConformance.fault_matrix` says, for each fault, why it does not run.
 """
 
 from __future__ import annotations
@@ -47,20 +57,35 @@ from __future__ import annotations
 import asyncio
 import base64
 import gc
-from collections.abc import Callable
+import logging
+import socket
+import traceback
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
 
 import aimu_core
-from aimu_core.errors import AimuError, ConfigurationError, ContextLengthError, ProviderError
+from aimu_core.errors import (
+    AimuError,
+    AuthenticationError,
+    ConfigurationError,
+    ContextLengthError,
+    ModelNotFoundError,
+    ProviderConnectionError,
+    ProviderError,
+    RateLimitError,
+    RequestTimeoutError,
+    StreamInterruptedError,
+)
 from aimu_core.models import Phase, StreamChunk
 from aimu_core.tools import tool
 
 from . import scripted
-from .scripted import Turn
+from .scripted import FAILURES, HTTP_ONLY, RETRY_AFTER, STATUS, Turn
 
-__all__ = ["ProviderConformance", "TINY_PNG"]
+__all__ = ["FAULTS", "FAULT_API_KEY", "FAULT_TIMEOUT", "ProviderConformance", "TINY_PNG"]
 
 #: A 1x1 PNG for vision tests.
 TINY_PNG = base64.b64decode(
@@ -68,6 +93,24 @@ TINY_PNG = base64.b64decode(
 )
 
 Script = Callable[[list[Turn]], None] | None
+
+#: The fault matrix: every ``Turn.fail`` kind, plus a refused connection (a closed
+#: loopback port, which no fake can script).
+FAULTS: tuple[str, ...] = (*FAILURES, "connection_refused")
+#: The API key the fault matrix gives a network client; it must never show.
+FAULT_API_KEY = "sk-aimu-fault-matrix-7f3a9c2e51d04b68"
+#: The client timeout (seconds) of the ``timeout`` fault; the fake answers far later.
+FAULT_TIMEOUT = 0.25
+#: Aimu error types that each mean one thing: a fault must not raise one that is not its own.
+_SPECIFIC: tuple[type[AimuError], ...] = (
+    AuthenticationError,
+    ContextLengthError,
+    ModelNotFoundError,
+    ProviderConnectionError,
+    RateLimitError,
+    RequestTimeoutError,
+    StreamInterruptedError,
+)
 
 _UNSCRIPTED_TOOLS = (
     "a live model's tool use is not deterministic: script the provider (the script fixture, "
@@ -109,6 +152,18 @@ class ProviderConformance:
     #: round trip and stream cut included). Empty: the provider is scripted over
     #: the wire through the ``script`` fixture, or runs live.
     script_option: ClassVar[str] = ""
+    #: The faults of :data:`FAULTS` this provider's fake can render; the fault matrix
+    #: skips the others, naming this attribute. ``None``: every one over the wire; in
+    #: process, those a ``Script`` raises (see :meth:`fault_matrix`).
+    faults: ClassVar[Collection[str] | None] = None
+    #: The client option taking an API key: the fault matrix passes :data:`FAULT_API_KEY`
+    #: through it to a network client. Empty: the client takes no key.
+    api_key_option: ClassVar[str] = "api_key"
+    #: The client option taking a timeout in seconds (the ``timeout`` fault sets it).
+    timeout_option: ClassVar[str] = "timeout"
+    #: The seconds the fake's ``rate_limit`` reply asks to wait (its ``retry-after``);
+    #: ``RateLimitError.retry_after`` must say the same.
+    retry_after: ClassVar[float | None] = RETRY_AFTER
 
     @pytest.fixture
     def client_options(self) -> dict[str, Any]:
@@ -395,3 +450,219 @@ class ProviderConformance:
             assert [m["content"] for m in client.messages[1::2]] == ["one", "two", "three"]
         loop_errors = [r for r in caplog.records if r.name == "asyncio" and r.levelno >= 40]
         assert not loop_errors, [r.getMessage() for r in loop_errors]
+
+    # -- the fault matrix ------------------------------------------------------------------
+
+    @classmethod
+    def fault_matrix(cls) -> dict[str, str | None]:
+        """Each fault of :data:`FAULTS` -> ``None`` when this class runs it, else why not.
+
+        Over the wire (the class scripts its fake through its own ``script`` fixture)
+        it runs :attr:`faults`. In process (:attr:`script_option`) nothing goes over
+        HTTP, so a refused connection and :data:`~aimu_core.testing.HTTP_ONLY` cannot
+        happen. Live (neither) no fault can be provoked.
+        """
+        declared = FAULTS if cls.faults is None else tuple(cls.faults)
+        unknown = sorted(set(declared) - set(FAULTS))
+        if unknown:
+            raise ValueError(f"{cls.__name__}.faults names unknown faults {unknown}: see FAULTS")
+        if cls.script_option:
+            http = HTTP_ONLY | {"connection_refused"}
+            no_http = "in-process: no HTTP exchange, so nothing to time out, refuse or garble"
+        elif cls._scripts_over_the_wire():
+            http, no_http = frozenset(), ""
+        else:
+            return {fault: "live: only a script can provoke a fault" for fault in FAULTS}
+        return {
+            fault: no_http
+            if fault in http
+            else None
+            if fault in declared
+            else f"{cls.__name__}.faults leaves it out: the provider's fake cannot render it"
+            for fault in FAULTS
+        }
+
+    @classmethod
+    def _scripts_over_the_wire(cls) -> bool:
+        """Whether a subclass gave its own ``script`` fixture (a fake's queue)."""
+        owner = next(klass for klass in cls.__mro__ if "script" in vars(klass))
+        return owner is not ProviderConformance
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Faults that cannot happen in process or live are not collected at all
+        # (a skip would be noise in every in-process and live run); over the wire,
+        # a fault the fake leaves out is collected as a skip that says so.
+        runs = any(reason is None for reason in cls.fault_matrix().values())
+        shown = runs or (cls._scripts_over_the_wire() and not cls.script_option)
+        cls.test_fault = ProviderConformance._test_fault if shown else None  # type: ignore[assignment]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Parametrize :meth:`test_fault`: sync and async, streamed and not, per fault."""
+        if "fault_case" not in metafunc.fixturenames:
+            return
+        wire = self._scripts_over_the_wire() and not self.script_option
+        cases = []
+        for fault, reason in self.fault_matrix().items():
+            if reason is not None and not wire:
+                continue
+            marks = [pytest.mark.skip(reason=reason)] if reason else []
+            for asynchronous in (False, True):
+                for stream in (False, True):
+                    case = _FaultCase(fault, asynchronous, stream)
+                    cases.append(pytest.param(case, id=case.id, marks=marks))
+        metafunc.parametrize("fault_case", cases)
+
+    @pytest.fixture
+    def closed_url(self) -> str:
+        """A loopback URL nobody listens on (a port bound, then closed)."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    @pytest.fixture
+    def unreachable(
+        self, model_string: str, client_options: dict[str, Any], closed_url: str
+    ) -> tuple[str, dict[str, Any]]:
+        """The model string and client options of a client pointed at ``closed_url``.
+
+        The model string's ``@url`` is replaced when it has one, else ``base_url=``
+        is set; override this when your client is told where to connect otherwise."""
+        main, semicolon, flags = model_string.partition(";")
+        ident, at, _ = main.partition("@")
+        if at:
+            return f"{ident}@{closed_url}{semicolon}{flags}", dict(client_options)
+        return model_string, {**client_options, "base_url": closed_url}
+
+    def _test_fault(
+        self,
+        fault_case: _FaultCase,
+        make_client: Callable[..., Any],
+        make_async_client: Callable[..., Any],
+        in_process_script: scripted.Script,
+        script: Script,
+        unreachable: tuple[str, dict[str, Any]],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """One fault, sync or async, streamed or not: its aimu error, history kept, no key shown."""
+        caplog.set_level(logging.DEBUG)
+        fault, stream = fault_case.fault, fault_case.stream
+        extra: dict[str, Any] = {}
+        key = self.api_key_option and not self.script_option
+        if key:
+            extra[self.api_key_option] = FAULT_API_KEY
+        if fault == "timeout":
+            extra[self.timeout_option] = FAULT_TIMEOUT
+        make: Callable[..., Any] = make_async_client if fault_case.asynchronous else make_client
+        if fault == "connection_refused":
+            from aimu_core import aio
+
+            model, options = unreachable
+            factory = aio.client if fault_case.asynchronous else aimu_core.client
+            make = lambda **more: factory(model, **{**options, **more})  # noqa: E731
+        # A good turn first, so the check is that rollback removes only the failed one;
+        # not where the client cannot answer at all (a refused port, a tiny timeout).
+        warm = fault not in ("connection_refused", "timeout")
+        assert script is not None
+        turns = [Turn("first answer")] if warm else []
+        if fault != "connection_refused":
+            turns.append(Turn("partial answer that never", fail=fault))
+        script(turns)
+        error = self._provoke(make(system_message="sys", **extra), warm, stream, fault_case)
+
+        expected = _expected(fault, stream)
+        assert isinstance(error, AimuError), (
+            f"{fault_case.id} raised {type(error).__name__}, not an aimu_core.errors type: {error}"
+        )
+        wrong = [
+            t.__name__ for t in _SPECIFIC if isinstance(error, t) and not issubclass(expected, t)
+        ]
+        assert isinstance(error, expected) and not wrong, (
+            f"{fault_case.id} raised {type(error).__name__}, expected {expected.__name__}: {error}"
+        )
+        status = getattr(error, "status_code", None)
+        if fault not in STATUS:  # not an HTTP error status (a 500 from a broken fake is not it)
+            assert status is None or status < 400, f"{fault_case.id}: status {status}: {error}"
+        elif STATUS[fault] >= 500:
+            assert status is not None and status >= 500, f"{fault_case.id}: {error}"
+        elif fault != "context_length" and isinstance(error, ProviderError):
+            assert status == STATUS[fault], f"{fault_case.id}: status {status}: {error}"
+        if fault == "rate_limit":
+            assert isinstance(error, RateLimitError)
+            assert error.retry_after == self.retry_after, error
+        if key:
+            shown = {
+                "str": str(error),
+                "repr": repr(error),
+                "traceback": "".join(traceback.format_exception(error)),
+                "logging": caplog.text + "\n".join(r.getMessage() for r in caplog.records),
+            }
+            leaks = [where for where, text in shown.items() if FAULT_API_KEY in text]
+            assert not leaks, f"{fault_case.id}: the API key shows in {leaks}"
+
+    def _provoke(self, client: Any, warm: bool, stream: bool, case: _FaultCase) -> BaseException:
+        """Make one good call when *warm*, then the failing one; return what it raised,
+        after checking that ``messages`` is what it was before the failing call."""
+        kwargs = {"generate_kwargs": self.generate_kwargs}
+
+        def failing() -> BaseException:
+            before = [dict(m) for m in client.messages]
+            try:
+                if stream:
+                    list(client.chat("second", stream=True, **kwargs))
+                else:
+                    client.chat("second", **kwargs)
+            except Exception as exc:  # any type: the test reports a raw one by name
+                caught: BaseException = exc
+            else:
+                pytest.fail(f"{case.id}: the call succeeded")
+            assert client.messages == before, f"{case.id} changed the history"
+            return caught
+
+        async def afailing() -> BaseException:
+            before = [dict(m) for m in client.messages]
+            try:
+                if stream:
+                    [c async for c in await client.chat("second", stream=True, **kwargs)]
+                else:
+                    await client.chat("second", **kwargs)
+            except Exception as exc:
+                caught: BaseException = exc
+            else:
+                pytest.fail(f"{case.id}: the call succeeded")
+            assert client.messages == before, f"{case.id} changed the history"
+            return caught
+
+        if not case.asynchronous:
+            if warm:
+                client.chat("first", **kwargs)
+            return failing()
+
+        async def run() -> BaseException:
+            if warm:
+                await client.chat("first", **kwargs)
+            return await afailing()
+
+        return asyncio.run(run())
+
+    test_fault = _test_fault
+
+
+@dataclass(frozen=True)
+class _FaultCase:
+    fault: str
+    asynchronous: bool
+    stream: bool
+
+    @property
+    def id(self) -> str:
+        mode = "async" if self.asynchronous else "sync"
+        return f"{mode}-{'stream' if self.stream else 'plain'}-{self.fault}"
+
+
+def _expected(fault: str, stream: bool) -> type[AimuError]:
+    """The aimu error a fault must raise."""
+    if fault == "connection_refused" or (fault == "stream_cut" and not stream):
+        return ProviderConnectionError  # a whole body cut half-way is a broken connection
+    return FAILURES[fault]

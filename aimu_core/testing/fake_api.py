@@ -15,7 +15,20 @@ gets in its provider's format::
             reply = self.next_reply(request, echo=last_user_text(body.get("messages")))
             if isinstance(reply, Response):  # queued raw, or made by a queued handler
                 return reply
+            fault = self.common_fault(reply, stream=bool(body.get("stream")))
+            if fault is not None:  # a fault every HTTP API shows the same way
+                return fault
+            if reply.fail in STATUS:  # a status fault, in MyProv's error body
+                return Response.json({"error": reply.fail}, STATUS[reply.fail])
             return Response.json({"text": reply.text})
+
+Faults (``Turn.fail``, :data:`~aimu_core.testing.FAILURES`) split in two. Those
+that look the same whatever the API (a slow reply, an HTML page, a body that is
+not JSON, a whole body cut half-way) are rendered here by :meth:`FakeAPI.common_fault`;
+a streamed reply that is not JSON is framed by :meth:`FakeAPI.malformed_stream`
+(SSE ``data:`` lines unless a subclass says otherwise). The status faults
+(:data:`~aimu_core.testing.STATUS`) and a stream cut after some text need the
+provider's own error body and events, so the subclass renders them.
 """
 
 from __future__ import annotations
@@ -28,7 +41,13 @@ from typing import Any, Self
 from .loopback import LoopbackServer, Request, Response
 from .scripted import Turn
 
-__all__ = ["FakeAPI", "Handler", "Scripted", "last_user_text"]
+#: What a ``Turn(fail="html")`` answers: a proxy's or a web server's page, with status 200.
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Welcome</title></head>"
+    b"<body><h1>It works!</h1><p>This is not the API you are looking for.</p></body></html>\n"
+)
+
+__all__ = ["HTML_PAGE", "FakeAPI", "Handler", "Scripted", "last_user_text", "presented_key"]
 
 #: Builds the answer to one request: for faults and odd chunkings a ``Turn`` cannot say.
 Handler = Callable[[Request], Response]
@@ -47,6 +66,10 @@ class FakeAPI:
             hold every request, API call or not.
         log: the requests :meth:`next_reply` answered, oldest first.
     """
+
+    #: Seconds a ``Turn(fail="timeout")`` reply waits before answering: far longer than
+    #: the client timeout the conformance kit sets (``FAULT_TIMEOUT``), so the client gives up.
+    slow_reply_seconds: float = 5.0
 
     def __init__(self) -> None:
         self.log: list[Request] = []
@@ -111,6 +134,40 @@ class FakeAPI:
         """The headers (lower-case names) of the logged requests, oldest first."""
         return [request.headers for request in self.log]
 
+    # -- faults ------------------------------------------------------------------------
+
+    def common_fault(self, turn: Turn, *, stream: bool) -> Response | None:
+        """The answer to a fault every HTTP API shows the same way, or ``None``.
+
+        ``timeout``: a reply held back :attr:`slow_reply_seconds`. ``html``: an HTML
+        page with status 200. ``malformed``: a 200 JSON body that does not parse, or
+        when *stream*, :meth:`malformed_stream`. ``stream_cut`` of a request that does
+        not stream: the JSON body breaks off half-way. ``None`` for the rest (a turn
+        without a fault, a status fault, a streamed cut): the subclass renders those.
+        """
+        fail = turn.fail
+        if fail == "timeout":
+            return Response.json({}, delay=self.slow_reply_seconds)
+        if fail == "html":
+            return Response(200, {"Content-Type": "text/html; charset=utf-8"}, HTML_PAGE)
+        if fail == "malformed":
+            if stream:
+                return self.malformed_stream()
+            return Response(200, {"Content-Type": "application/json"}, b'{"id": "x", "oops": ]')
+        if fail == "stream_cut" and not stream:
+            return Response(
+                200, {"Content-Type": "application/json"}, chunks=[b'{"id": "cut-'], cut=True
+            )
+        return None
+
+    def malformed_stream(self) -> Response:
+        """A streamed reply whose first event is not JSON (status 200).
+
+        Framed as server-sent events (``data: ...``); a subclass whose API streams
+        otherwise (NDJSON, named events) overrides this.
+        """
+        return Response(200, {"Content-Type": "text/event-stream"}, chunks=[b"data: {oops]\n\n"])
+
     def next_reply(self, request: Request, echo: str = "") -> Turn | Response:
         """Log *request* and take the next scripted reply for it.
 
@@ -150,3 +207,15 @@ def last_user_text(messages: Any) -> str:
             if texts:
                 return " ".join(texts)
     return ""
+
+
+def presented_key(request: Request) -> str:
+    """The API key *request* carries (``Authorization: Bearer ...`` or ``x-api-key``), or ``""``.
+
+    A fake's authentication fault quotes it back, as some real APIs do, so that
+    the tests see that the client redacts it.
+    """
+    bearer = request.headers.get("authorization", "")
+    if bearer.lower().startswith("bearer "):
+        return bearer[7:].strip()
+    return request.headers.get("x-api-key", "")

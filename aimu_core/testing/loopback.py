@@ -2,8 +2,9 @@
 
 The server listens on ``127.0.0.1`` (a free port), records every request and
 answers with whatever the test's ``handler`` returns: a JSON body, a streamed
-body (SSE or NDJSON, one chunk at a time), an error status, or a connection
-cut mid-stream. It speaks HTTP/1.1 only, which every SDK uses on loopback::
+body (SSE or NDJSON, one chunk at a time), an error status, a connection cut
+mid-stream, or nothing for a while (``Response.delay``). It speaks HTTP/1.1
+only, which every SDK uses on loopback::
 
     def handler(request: Request) -> Response:
         return Response.json({"id": "x", ...})
@@ -47,13 +48,24 @@ class Response:
     chunks: Iterable[bytes] | None = None
     #: Close the connection after the chunks, without the terminating chunk.
     cut: bool = False
+    #: Seconds to wait before answering (a server too slow for the client's timeout);
+    #: the wait ends early when the server stops.
+    delay: float = 0.0
 
     @classmethod
-    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    def json(
+        cls,
+        data: Any,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        *,
+        delay: float = 0.0,
+    ) -> Response:
         return cls(
             status,
             {"Content-Type": "application/json", **(headers or {})},
             json.dumps(data).encode(),
+            delay=delay,
         )
 
     @classmethod
@@ -103,6 +115,7 @@ class LoopbackServer:
     def __init__(self, handler: Callable[[Request], Response]) -> None:
         self.handler = handler
         self.requests: list[Request] = []
+        self._stopping = threading.Event()
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -127,6 +140,9 @@ class LoopbackServer:
                     response = server.handler(request)
                 except Exception as exc:  # a broken test handler is a 500 the SDK will report
                     response = Response.json({"error": {"message": f"handler failed: {exc}"}}, 500)
+                if response.delay and server._stopping.wait(response.delay):
+                    self.close_connection = True
+                    return
                 self.send_response(response.status)
                 for key, value in response.headers.items():
                     self.send_header(key, value)
@@ -165,6 +181,7 @@ class LoopbackServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 

@@ -25,10 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import (
+    AimuError,
     AuthenticationError,
     ContextLengthError,
+    ModelNotFoundError,
+    ProviderConnectionError,
     ProviderError,
     RateLimitError,
+    RequestTimeoutError,
     StreamInterruptedError,
 )
 from ..hookspecs import hookimpl
@@ -41,6 +45,9 @@ from ..records import TextProvider
 __all__ = [
     "AIMU_PLUGIN_API",
     "FAILURES",
+    "HTTP_ONLY",
+    "RETRY_AFTER",
+    "STATUS",
     "Script",
     "ScriptedAsyncClient",
     "ScriptedClient",
@@ -74,14 +81,50 @@ def aimu_text_providers() -> list[TextProvider]:
     ]
 
 
-#: Failure kinds a :class:`Turn` can script, and the error each becomes.
-FAILURES: dict[str, type[ProviderError]] = {
-    "server_error": ProviderError,
-    "rate_limit": RateLimitError,
-    "authentication": AuthenticationError,
+#: Failure kinds a :class:`Turn` can script, and the aimu error each must become.
+#: A fake network API renders each in its wire format (see
+#: :meth:`aimu_core.testing.FakeAPI.common_fault`); the scripted provider raises it.
+FAILURES: dict[str, type[AimuError]] = {
+    "authentication": AuthenticationError,  # 401
+    "permission": AuthenticationError,  # 403
+    "not_found": ModelNotFoundError,  # 404
+    "rate_limit": RateLimitError,  # 429, with a retry-after of RETRY_AFTER seconds
+    "server_error": ProviderError,  # 500
+    "unavailable": ProviderError,  # 503
     "context_length": ContextLengthError,
+    "timeout": RequestTimeoutError,  # the reply comes after the client's timeout
+    # Streamed: the text is sent, then the connection drops. Not streamed: the body
+    # is cut half-way, which is a broken connection (ProviderConnectionError).
     "stream_cut": StreamInterruptedError,
+    "malformed": ProviderError,  # status 200, a body (or first event) that is not JSON
+    "html": ProviderError,  # status 200, an HTML page (a proxy's, a wrong base URL's)
 }
+#: The HTTP status each status fault is answered with.
+STATUS = {
+    "authentication": 401,
+    "permission": 403,
+    "not_found": 404,
+    "rate_limit": 429,
+    "server_error": 500,
+    "unavailable": 503,
+    "context_length": 400,
+}
+#: Seconds a scripted ``rate_limit`` asks the client to wait (fakes send it as ``retry-after``).
+RETRY_AFTER = 7
+#: Failure kinds that only an HTTP exchange can show: an in-process provider has no
+#: connection to time out, no body to be malformed.
+HTTP_ONLY = frozenset({"timeout", "malformed", "html"})
+
+
+def scripted_error(kind: str) -> AimuError:
+    """The error the scripted provider raises for ``Turn(fail=kind)``."""
+    cls = FAILURES[kind]
+    message = f"scripted {kind}"
+    if kind == "rate_limit":
+        return RateLimitError(message, provider="scripted", retry_after=RETRY_AFTER)
+    if issubclass(cls, ProviderError):
+        return cls(message, provider="scripted", status_code=STATUS.get(kind))
+    return cls(message)
 
 
 @dataclass
@@ -138,7 +181,7 @@ class Script:
             )
             turn = self.turns.popleft() if self.turns else Turn(_echo(messages))
         if turn.fail and turn.fail != "stream_cut":
-            raise FAILURES[turn.fail](f"scripted {turn.fail}", provider="scripted")
+            raise scripted_error(turn.fail)
         text = f"<think>{turn.thinking}</think>{turn.text}" if turn.think_tags else turn.text
         thinking = "" if turn.think_tags else turn.thinking
         calls = [
@@ -150,8 +193,8 @@ class Script:
             "completion_tokens": len(text),
         }
         if not stream:
-            if turn.fail == "stream_cut":
-                raise StreamInterruptedError("scripted stream_cut", provider="scripted")
+            if turn.fail == "stream_cut":  # a whole reply cut half-way: a broken connection
+                raise ProviderConnectionError("scripted stream_cut", provider="scripted")
             yield Delta(
                 text=text, thinking=thinking, tool_calls=calls, usage=usage, finish_reason="stop"
             )

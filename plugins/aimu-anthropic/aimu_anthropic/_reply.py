@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from aimu_core.provider import Delta, ErrorContext, ToolCallDelta, stream_interrupted
+from aimu_core.provider import (
+    Delta,
+    ErrorContext,
+    ToolCallDelta,
+    invalid_response,
+    stream_interrupted,
+)
 
 from ._messages import Json
 
@@ -31,6 +37,7 @@ _FINISH = {
     "refusal": "content_filter",
 }
 _PROMPT_FIELDS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+_EXPECTED = "a reply of the Messages API"
 
 
 def _finish_reason(stop_reason: str | None) -> str | None:
@@ -52,7 +59,16 @@ class ReplyReader:
     Both keep the turn's signed thinking in *kept* once the reply is complete.
     """
 
-    __slots__ = ("_blocks", "_errors", "_prompt_tokens", "_kept", "_thinking", "_tools", "_stopped")
+    __slots__ = (
+        "_blocks",
+        "_errors",
+        "_prompt_tokens",
+        "_kept",
+        "_started",
+        "_thinking",
+        "_tools",
+        "_stopped",
+    )
 
     def __init__(self, kept: SignedThinking, errors: ErrorContext) -> None:
         self._kept = kept
@@ -61,10 +77,15 @@ class ReplyReader:
         self._blocks: dict[int, Json] = {}  # content block index -> signed thinking
         self._prompt_tokens = 0
         self._thinking: list[Json] = []  # the signed blocks, in order
+        self._started = False
         self._stopped = False
 
     def message(self, message: Any) -> Delta:
         """One delta for a whole non-streamed ``Message``."""
+        if not isinstance(getattr(message, "content", None), list):
+            # The SDK hands back the text of a 200 that is not JSON (an HTML page).
+            shown = message[:200] if isinstance(message, str) else type(message).__name__
+            raise invalid_response(self._errors, f"got {shown!r}", _EXPECTED)
         blocks = enumerate(message.content)
         pieces = [p for i, block in blocks if (p := self._start(i, block)) is not None]
         self._keep()
@@ -103,6 +124,7 @@ class ReplyReader:
         if kind == "content_block_start":
             return self._start(event.index, event.content_block)
         if kind == "message_start":
+            self._started = True
             self._prompt_tokens = _prompt_tokens(event.message.usage)
         elif kind == "message_delta":
             usage = _usage(self._prompt_tokens, event.usage)
@@ -112,7 +134,10 @@ class ReplyReader:
         return None
 
     def finish(self) -> None:
-        """After the last event: a stream that ended before ``message_stop`` was cut off."""
+        """After the last event: a stream that ended before ``message_stop`` was cut off,
+        and one without even a ``message_start`` was not the Messages API's (an HTML page)."""
+        if not self._started:
+            raise invalid_response(self._errors, "a stream without a message_start", _EXPECTED)
         if not self._stopped:
             raise stream_interrupted(self._errors, "the stream ended before message_stop")
         self._keep()

@@ -9,7 +9,10 @@ of a streamed reply (``message_start``, ``content_block_start``,
 rules the real API enforces (alternating roles, no empty text, every
 ``tool_use`` answered by a ``tool_result`` with its id, thinking budgets and
 sampling limits, signed thinking in front of tool calls) and answers a broken
-request with a 400 ``invalid_request_error``, as the API would::
+request with a 400 ``invalid_request_error``, as the API would. ``Turn.fail``
+status faults get Anthropic's error bodies (a 401 quotes the key it was given);
+the rest are :meth:`~aimu_core.testing.FakeAPI.common_fault`'s, with a malformed
+stream framed as a named event::
 
     with FakeAnthropic() as api:
         api.script([Turn("Hello!")])
@@ -24,12 +27,27 @@ import hashlib
 import json
 from typing import Any
 
-from aimu_core.testing import FakeAPI, Request, Response, Turn, last_user_text
+from aimu_core.testing import (
+    RETRY_AFTER,
+    FakeAPI,
+    Request,
+    Response,
+    Turn,
+    last_user_text,
+    presented_key,
+)
 
 __all__ = ["FakeAnthropic", "error_response"]
 
 _ERRORS = {
     "server_error": (500, "api_error", "Internal server error"),
+    "unavailable": (503, "overloaded_error", "Overloaded"),
+    "permission": (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use the specified resource.",
+    ),
+    "not_found": (404, "not_found_error", "model: the requested model was not found"),
     "rate_limit": (
         429,
         "rate_limit_error",
@@ -64,7 +82,7 @@ class FakeAnthropic(FakeAPI):
     """
 
     def __init__(
-        self, *, chunk_size: int = 4, retry_after: str = "7", validate: bool = True
+        self, *, chunk_size: int = 4, retry_after: str = str(RETRY_AFTER), validate: bool = True
     ) -> None:
         super().__init__()
         self.chunk_size = chunk_size
@@ -94,14 +112,28 @@ class FakeAnthropic(FakeAPI):
         problem = _check(body) if self.validate else None
         if problem:
             return error_response(400, "invalid_request_error", problem)
+        fault = self.common_fault(turn, stream=bool(body.get("stream")))
+        if fault is not None:
+            return fault
         if turn.fail in _ERRORS:
             status, kind, message = _ERRORS[turn.fail]
             headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
+            key = presented_key(request)
+            if turn.fail == "authentication" and key:
+                message = f"{message}: {key}"
             return error_response(status, kind, message, headers)
         ids = self._next_tool_ids(len(turn.tool_calls))
         if body.get("stream"):
             return Response.sse(self.events(turn, body, ids), cut=turn.fail == "stream_cut")
         return Response.json(self.message(turn, body, ids))
+
+    def malformed_stream(self) -> Response:
+        """A ``message_start`` event whose data is not JSON."""
+        return Response(
+            200,
+            {"Content-Type": "text/event-stream"},
+            chunks=[b"event: message_start\ndata: {oops]\n\n"],
+        )
 
     def _next_tool_ids(self, count: int) -> list[str]:
         with self._lock:

@@ -10,6 +10,8 @@ its advice (``ollama pull``, ``ollama serve``, ``context_length=``) and its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ollama
 
 from aimu_core.provider import (
@@ -53,7 +55,15 @@ def ollama_error(
             )
         if exc.status_code == -1:  # an error line inside a 200 stream
             return stream_error(ctx, detail)
-        return status_error(ctx, exc.status_code, detail)
+        return status_error(ctx, exc.status_code, detail, headers=_headers(exc))
     if isinstance(exc, ConnectionError):  # the SDK's "Failed to connect" (httpx.ConnectError)
         return connection_error(ctx, "nothing answered (ConnectError)")
     return transport_error(ctx, exc, streaming=streaming, timeout=timeout)
+
+
+def _headers(exc: ollama.ResponseError) -> Mapping[str, str] | None:
+    """The reply's headers (a 429's ``retry-after``): the SDK raises its error ``from None``
+    inside ``except httpx.HTTPStatusError``, which stays the context and keeps the response."""
+    response = getattr(exc.__context__, "response", None)
+    headers = getattr(response, "headers", None)
+    return headers if isinstance(headers, Mapping) else None

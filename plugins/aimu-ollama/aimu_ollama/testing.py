@@ -7,7 +7,10 @@ request asked to ``think``, an empty part before each tool call, one tool call
 per part, a final ``done`` part with token counts), and ``GET /api/tags`` with
 the models it was given. It checks requests as a strict Ollama would (known
 ``options`` only, base64 images, tool-call arguments as objects, capabilities
-of the listed models) and answers a bad one with a 400::
+of the listed models) and answers a bad one with a 400. ``Turn.fail`` status
+faults get Ollama's ``{"error": ...}`` bodies; the rest are
+:meth:`~aimu_core.testing.FakeAPI.common_fault`'s, with a malformed stream as an
+NDJSON line::
 
     with FakeOllama() as server:
         server.script([Turn("Hello!")])
@@ -24,7 +27,15 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aimu_core.testing import FakeAPI, Request, Response, Turn, last_user_text
+from aimu_core.testing import (
+    RETRY_AFTER,
+    FakeAPI,
+    Request,
+    Response,
+    Turn,
+    last_user_text,
+    presented_key,
+)
 
 __all__ = ["FakeOllama", "KNOWN_OPTIONS"]
 
@@ -40,6 +51,9 @@ KNOWN_OPTIONS = frozenset(
 
 _ERRORS = {
     "server_error": (500, "llama runner process has terminated: exit status 2"),
+    "unavailable": (503, "server busy, please try again.  maximum pending requests exceeded"),
+    "permission": (403, "forbidden"),
+    "not_found": (404, "model not found, try pulling it first"),
     "rate_limit": (429, "too many requests"),
     "authentication": (401, "unauthorized"),
     "context_length": (400, "the input length exceeds the context length (4096 tokens)"),
@@ -68,7 +82,7 @@ class FakeOllama(FakeAPI):
         super().__init__()
         self.models = _capabilities(models)
         self.chunk_size = chunk_size
-        self.retry_after = "7"
+        self.retry_after = str(RETRY_AFTER)
 
     @property
     def requests(self) -> list[tuple[str, dict[str, Any]]]:
@@ -97,9 +111,15 @@ class FakeOllama(FakeAPI):
         if problem:
             status, message = problem
             return Response.json({"error": message}, status)
+        fault = self.common_fault(turn, stream=body.get("stream", True))
+        if fault is not None:
+            return fault
         if turn.fail in _ERRORS:
             status, message = _ERRORS[turn.fail]
             headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
+            key = presented_key(request)
+            if turn.fail == "authentication" and key:
+                message = f"{message}: {key}"
             return Response.json({"error": message}, status, headers)
         parts = self.parts(turn, body, chat=chat)
         if body.get("stream", True):
@@ -107,6 +127,10 @@ class FakeOllama(FakeAPI):
                 return Response.ndjson([p for p in parts if not p["done"]], cut=True)
             return Response.ndjson(parts)
         return Response.json(_merge(parts, chat=chat))
+
+    def malformed_stream(self) -> Response:
+        """An NDJSON stream whose first line is not JSON."""
+        return Response(200, {"Content-Type": "application/x-ndjson"}, chunks=[b"{oops]\n"])
 
     def parts(self, turn: Turn, body: dict[str, Any], *, chat: bool = True) -> list[dict[str, Any]]:
         """The streamed parts of a reply to *turn*, Ollama-style."""

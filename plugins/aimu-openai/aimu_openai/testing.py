@@ -3,6 +3,8 @@
 It replays scripted :class:`aimu_core.testing.Turn` objects (JSON, or SSE with
 ``data: [DONE]`` when the request streams) and any raw
 :class:`~aimu_core.testing.Response` a test queues (faults, odd chunkings).
+``Turn.fail`` status faults get OpenAI's error bodies (a 401 quotes the key it
+was given, as OpenAI does); the rest are :meth:`~aimu_core.testing.FakeAPI.common_fault`'s.
 Every request is recorded, so tests assert on what the SDK actually sent.
 """
 
@@ -13,7 +15,16 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from aimu_core.testing import FakeAPI, Handler, Request, Response, Turn, last_user_text
+from aimu_core.testing import (
+    RETRY_AFTER,
+    FakeAPI,
+    Handler,
+    Request,
+    Response,
+    Turn,
+    last_user_text,
+    presented_key,
+)
 
 __all__ = [
     "OpenAIWireServer",
@@ -26,9 +37,35 @@ __all__ = [
 
 _FAULTS: dict[str, tuple[int, dict[str, str], dict[str, Any]]] = {
     "server_error": (500, {}, {"message": "scripted server error", "type": "server_error"}),
+    "unavailable": (
+        503,
+        {},
+        {
+            "message": "The engine is currently overloaded, please try again later",
+            "type": "server_error",
+        },
+    ),
+    "permission": (
+        403,
+        {},
+        {
+            "message": "Project does not have access to this model",
+            "type": "invalid_request_error",
+            "code": "model_not_available",
+        },
+    ),
+    "not_found": (
+        404,
+        {},
+        {
+            "message": "The model does not exist or you do not have access to it.",
+            "type": "invalid_request_error",
+            "code": "model_not_found",
+        },
+    ),
     "rate_limit": (
         429,
-        {"retry-after": "7"},
+        {"retry-after": str(RETRY_AFTER)},
         {
             "message": "Rate limit reached, slow down",
             "type": "requests",
@@ -148,10 +185,15 @@ def turn_response(
     *,
     reasoning_field: str = "reasoning_content",
     model: str = "scripted",
+    api_key: str = "",
 ) -> Response:
-    """How OpenAI (or a compatible server) would answer *body* with *turn*."""
+    """How OpenAI (or a compatible server) would answer *body* with *turn* (its status
+    faults and stream cuts; :meth:`~aimu_core.testing.FakeAPI.common_fault` the rest).
+    *api_key* is the key the request carried: a 401 quotes it."""
     if turn.fail and turn.fail != "stream_cut":
         status, headers, err = _FAULTS[turn.fail]
+        if turn.fail == "authentication" and api_key:
+            err = {**err, "message": f"{err['message']}: {api_key}"}
         return Response.json({"error": err}, status, headers)
     content = f"<think>{turn.thinking}</think>{turn.text}" if turn.think_tags else turn.text
     reasoning = "" if turn.think_tags else turn.thinking
@@ -254,4 +296,13 @@ class OpenAIWireServer(FakeAPI):
         reply = self.next_reply(request, echo=last_user_text(body.get("messages")))
         if isinstance(reply, Response):
             return reply
-        return turn_response(reply, body, reasoning_field=self.reasoning_field, model=self.model)
+        fault = self.common_fault(reply, stream=bool(body.get("stream")))
+        if fault is not None:
+            return fault
+        return turn_response(
+            reply,
+            body,
+            reasoning_field=self.reasoning_field,
+            model=self.model,
+            api_key=presented_key(request),
+        )
