@@ -42,6 +42,7 @@ _STATUS = {
     "timeout_error": 504,
     "overloaded_error": 529,
 }
+_EXPECTED = "a reply of the Messages API"
 #: Raised when a credentials profile is missing or broken (newer SDKs only).
 _NO_CREDENTIALS: Any = getattr(anthropic, "CredentialsError", ())
 
@@ -58,7 +59,9 @@ def anthropic_error(
         return timeout_error(ctx, timeout)
     if isinstance(exc, anthropic.APIConnectionError):
         cause = exc.__cause__  # the httpx error says more than the SDK's "Connection error."
-        return connection_error(ctx, f"{type(cause).__name__}: {cause}" if cause else text)
+        # A body cut half-way is wrapped the same way as a refused connection.
+        found = cause and transport_error(ctx, cause, streaming=streaming, timeout=timeout)
+        return found or connection_error(ctx, f"{type(cause).__name__}: {cause}" if cause else text)
     if isinstance(exc, anthropic.APIResponseValidationError):  # a 2xx body of another shape
         return invalid_response(ctx, text)
     if isinstance(exc, anthropic.APIStatusError):
@@ -76,6 +79,8 @@ def anthropic_error(
             f"No Anthropic credentials ({text}). Fix: set ANTHROPIC_API_KEY or pass api_key=.",
             provider=ctx.provider,
         )
+    if isinstance(exc, AttributeError):  # the SDK builds events unchecked: one of another shape
+        return invalid_response(ctx, f"events of another shape ({text})", _EXPECTED)
     return transport_error(ctx, exc, streaming=streaming, timeout=timeout)
 
 

@@ -250,3 +250,32 @@ def test_a_reply_that_is_not_json(api: FakeAnthropic, make: Any) -> None:
     api.script([Response(200, {"Content-Type": "application/json"}, b"<html>a login page</html>")])
     with pytest.raises(ProviderError, match="not an answer of its API"):
         make().chat("hi")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_cut_body_is_a_broken_connection_not_an_unreachable_server(
+    api: FakeAnthropic, make: Any, stream: bool
+) -> None:
+    api.script([Turn("first"), Turn("cut here", fail="stream_cut")])
+    error = _history_kept(
+        make(), api, StreamInterruptedError if stream else ProviderConnectionError, stream=stream
+    )
+    assert "Could not reach" not in str(error)
+    assert "before" in str(error)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b'event: message_start\ndata: {"type": "message_start"}\n\n',  # no message
+        b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0}\n\n',
+    ],
+)
+def test_events_of_another_shape_are_an_invalid_reply(
+    api: FakeAnthropic, make: Any, event: bytes
+) -> None:
+    api.script(
+        [Turn("first"), Response(200, {"Content-Type": "text/event-stream"}, chunks=[event])]
+    )
+    error = _history_kept(make(), api, ProviderError, stream=True)
+    assert type(error) is ProviderError and "not a reply of the Messages API" in str(error)
