@@ -61,6 +61,7 @@ __all__ = [
     "quoted",
     "redact",
     "translate_sdk_error",
+    "url_basic_auth",
     "url_secrets",
 ]
 
@@ -212,18 +213,46 @@ def mask_url(text: str) -> str:
 
 
 def url_secrets(url: str | None) -> tuple[Any, ...]:
-    """The secrets in *url*'s userinfo, as ``SecretStr`` values for :func:`redact`:
-    the userinfo and the password, as written and percent-decoded. Empty for a URL without."""
-    if not url or "@" not in url:
+    """The secrets in *url*'s userinfo, as ``SecretStr`` values for :func:`redact`: the
+    userinfo and the password, as written and percent-decoded, and the basic-auth token
+    they make. Empty for a URL without."""
+    url, header = url_basic_auth(url)
+    if header is None:
         return ()
+    import base64
+    import urllib.parse
+
+    from pydantic import SecretStr
+
+    token = header.get_secret_value().partition(" ")[2]
+    userinfo = base64.b64decode(token).decode()
+    password = userinfo.partition(":")[2]
+    texts = {token, userinfo, password, urllib.parse.quote(userinfo, safe=":")}
+    texts.add(urllib.parse.quote(password, safe=""))
+    return tuple(SecretStr(text) for text in sorted(texts, key=len, reverse=True) if text)
+
+
+def url_basic_auth(url: str | None) -> tuple[str | None, Any]:
+    """*url* without its ``user:password@``, and the ``Authorization`` header value
+    (``Basic ...``, a ``SecretStr``) that carries them instead; ``None`` for a URL without.
+
+    A client hands its SDK the URL without userinfo and the header: SDKs and
+    httpx log the URL they request, and would log the password in it.
+    """
+    if not url or "@" not in url:
+        return url, None
+    import base64
     import urllib.parse
 
     from pydantic import SecretStr  # only for a URL that carries credentials
 
-    userinfo = urllib.parse.urlsplit(url).netloc.rpartition("@")[0]
-    password = userinfo.partition(":")[2]
-    texts = {userinfo, password, urllib.parse.unquote(userinfo), urllib.parse.unquote(password)}
-    return tuple(SecretStr(text) for text in sorted(texts, key=len, reverse=True) if text)
+    split = urllib.parse.urlsplit(url)
+    userinfo, at, host = split.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = (urllib.parse.unquote(part) for part in userinfo.partition(":"))
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return split._replace(netloc=host).geturl(), SecretStr(f"Basic {token}")
 
 
 def _reveal(secrets: Iterable[Secret]) -> list[str]:

@@ -23,8 +23,8 @@ What is here, by purpose:
 * calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
   :func:`tool_arguments`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
-  :func:`translate_sdk_error`, :func:`url_secrets` and :func:`mask_url` (a URL's
-  ``user:password@`` as secrets, and shown as ``***@``), :func:`quoted` (user input
+  :func:`translate_sdk_error`, :func:`url_secrets`, :func:`url_basic_auth` and :func:`mask_url` (a
+  URL's ``user:password@`` as secrets, as a header for the SDK, and shown as ``***@``), :func:`quoted` (user input
   in a message, capped), and the HTTP mapping of :mod:`aimu_core.http_errors`
   (:class:`ErrorContext`, :func:`status_error`, :func:`transport_error`, ...).
 """
@@ -50,6 +50,7 @@ _ERRORS = (
     "quoted",
     "redact",
     "translate_sdk_error",
+    "url_basic_auth",
     "url_secrets",
 )
 _HTTP_ERRORS = (
@@ -117,6 +118,7 @@ if TYPE_CHECKING:
         quoted,
         redact,
         translate_sdk_error,
+        url_basic_auth,
         url_secrets,
     )
     from .hookspecs import hookimpl

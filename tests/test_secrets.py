@@ -20,6 +20,7 @@ from aimu_core.errors import (
     mask_url,
     quoted,
     redact,
+    url_basic_auth,
     url_secrets,
 )
 from aimu_core.models import ModelClient
@@ -90,6 +91,18 @@ def test_url_secrets_cover_the_userinfo_and_the_password() -> None:
     assert {"alice:pa%40ss-word", "pa%40ss-word", "pa@ss-word"} <= texts
     assert url_secrets("http://127.0.0.1:9/v1") == () and url_secrets(None) == ()
     assert redact("user alice:pa@ss-word said pa%40ss-word", secrets) == "user *** said ***"
+
+
+def test_url_basic_auth_moves_the_userinfo_into_a_header() -> None:
+    import base64
+
+    url, header = url_basic_auth(URL)
+    assert url == "http://127.0.0.1:9/v1"
+    token = base64.b64encode(b"alice:pa@ss-word").decode()
+    assert isinstance(header, SecretStr) and header.get_secret_value() == f"Basic {token}"
+    assert token in {s.get_secret_value() for s in url_secrets(URL)}
+    assert url_basic_auth("http://h:1/a@b") == ("http://h:1/a@b", None)
+    assert url_basic_auth(None) == (None, None)
 
 
 def test_quoted_input_is_capped() -> None:

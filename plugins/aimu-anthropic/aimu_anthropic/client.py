@@ -30,7 +30,10 @@ from aimu_core.provider import (
     LoopLocal,
     Model,
     async_sdk_deltas,
+    mask_url,
     sdk_deltas,
+    url_basic_auth,
+    url_secrets,
 )
 
 from ._errors import anthropic_error
@@ -40,6 +43,8 @@ from ._reply import ReplyReader, SignedThinking
 __all__ = ["AnthropicClient", "AnthropicClientBase", "AsyncAnthropicClient"]
 
 _DEFAULT_BASE_URL = "https://api.anthropic.com"
+#: Secrets the SDK reads from the environment by itself: known here so that they are redacted.
+_SDK_SECRET_ENVS = ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_WEBHOOK_SIGNING_KEY")
 #: Sampling settings Anthropic refuses while thinking is on.
 _SAMPLING = ("temperature", "top_p", "top_k")
 _warned: set[str] = set()
@@ -58,7 +63,8 @@ class AnthropicClientBase:
         model: a catalog member or ad-hoc model (the factory passes it).
         api_key: defaults to ``ANTHROPIC_API_KEY``; kept as a ``SecretStr``.
         base_url: another endpoint (a proxy, a gateway, a test server);
-            defaults to ``ANTHROPIC_BASE_URL`` or Anthropic's API.
+            defaults to ``ANTHROPIC_BASE_URL`` or Anthropic's API. A
+            ``user:password@`` in it is a secret: ``self.base_url`` shows it as ``***``.
         timeout: seconds per request (the SDK's default when ``None``).
         max_retries: retries of failed requests (the SDK's default, 2, when ``None``).
         **kwargs: the base client's (``system_message``, ``tools``, ``mcp_client``,
@@ -92,19 +98,30 @@ class AnthropicClientBase:
         self,
         model: Model | AdHocModel,
         *,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         base_url: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(model, **kwargs)  # type: ignore[call-arg]  # the base client's
+        if isinstance(api_key, SecretStr):
+            api_key = api_key.get_secret_value()
         key = api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
         self._api_key = SecretStr(key) if key else None
-        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or _DEFAULT_BASE_URL
+        url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or _DEFAULT_BASE_URL
+        # A user:password@ goes to the SDK as a header, not in the URL, which it logs.
+        sdk_url, self._basic = url_basic_auth(url)
+        self._url = SecretStr(sdk_url or url)
+        self.base_url = mask_url(url)
         self.timeout = timeout
         self.max_retries = max_retries
-        secrets = (self._api_key,) if self._api_key is not None else ()
+        from_env = (SecretStr(os.environ[e]) for e in _SDK_SECRET_ENVS if os.environ.get(e))
+        secrets = (
+            *((self._api_key,) if self._api_key is not None else ()),
+            *from_env,
+            *url_secrets(url),
+        )
         self._errors = ErrorContext(
             self.provider,
             model.value,
@@ -121,10 +138,16 @@ class AnthropicClientBase:
 
     def _new_sdk(self) -> Any:
         key = self._api_key.get_secret_value() if self._api_key is not None else None
-        options = {"api_key": key, "timeout": self.timeout, "max_retries": self.max_retries}
+        options: dict[str, Any] = {
+            "api_key": key,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+        }
         # None leaves the SDK its default (or, for the key, its own ways of finding one).
         given = {name: value for name, value in options.items() if value is not None}
-        return self._SDK(base_url=self.base_url, **given)
+        if self._basic is not None:
+            given["default_headers"] = {"Authorization": self._basic.get_secret_value()}
+        return self._SDK(base_url=self._url.get_secret_value(), **given)
 
     # The return type is the twin's: an iterator of deltas, or an async one.
     def _chat(

@@ -10,14 +10,22 @@ from __future__ import annotations
 import os
 import urllib.parse
 
-__all__ = ["DEFAULT_HOST", "is_loopback", "resolve_host"]
+from aimu_core.provider import ConfigurationError, quoted
+
+__all__ = ["DEFAULT_HOST", "credentials", "is_loopback", "resolve_host"]
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
 def resolve_host(base_url: str | None = None) -> str:
-    """The server URL: *base_url*, else ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``."""
-    raw = (base_url or os.environ.get("OLLAMA_HOST") or "").strip()
+    """The server URL: *base_url*, else ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``.
+
+    A ``user:password@`` is not part of it (see :func:`credentials`).
+
+    Raises:
+        ConfigurationError: a port that is not a number from 1 to 65535, or a malformed host.
+    """
+    raw = _raw(base_url)
     if not raw:
         return DEFAULT_HOST
     scheme, sep, rest = raw.partition("://")
@@ -28,15 +36,41 @@ def resolve_host(base_url: str | None = None) -> str:
         port = 80
     elif scheme == "https":
         port = 443
-    split = urllib.parse.urlsplit(f"{scheme}://{rest}")
+    try:
+        split = urllib.parse.urlsplit(f"{scheme}://{rest}")
+        given = split.port  # ValueError when out of range or not a number
+    except ValueError:
+        split = None  # raised below, outside the except: no ValueError as its context
+    if split is None or given == 0 or scheme not in ("http", "https"):
+        where = "base_url=" if base_url else "OLLAMA_HOST"
+        raise ConfigurationError(
+            f"Ollama's address {quoted(raw)} (from {where}) is not a usable URL: write host, "
+            "host:port or http(s)://host:port, with a port from 1 to 65535"
+        )
     host = split.hostname or "127.0.0.1"
     if host == "0.0.0.0":  # a server bound to every interface is reached on loopback
         host = "127.0.0.1"
-    port = split.port or port
+    port = given or port
     if ":" in host:
         host = f"[{host}]"
     path = split.path.strip("/")
     return f"{scheme}://{host}:{port}" + (f"/{path}" if path else "")
+
+
+def credentials(base_url: str | None = None) -> tuple[str, str] | None:
+    """The ``(user, password)`` of the URL :func:`resolve_host` reads, percent-decoded;
+    ``None`` when it has none. Sent as HTTP basic auth (the SDK drops a URL's userinfo)."""
+    raw = _raw(base_url)
+    netloc = urllib.parse.urlsplit(raw if "://" in raw else f"http://{raw}").netloc
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        return None
+    user, _, password = userinfo.partition(":")
+    return urllib.parse.unquote(user), urllib.parse.unquote(password)
+
+
+def _raw(base_url: str | None) -> str:
+    return (base_url or os.environ.get("OLLAMA_HOST") or "").strip()
 
 
 def is_loopback(url: str) -> bool:

@@ -13,6 +13,7 @@ running indexes across the stream.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, ClassVar
@@ -39,7 +40,7 @@ from aimu_core.provider import (
 )
 
 from ._errors import HINTS, ollama_error
-from ._host import resolve_host
+from ._host import credentials, resolve_host
 from ._messages import adapt_messages, image_payload
 
 __all__ = ["AsyncOllamaClient", "OllamaClient", "OllamaClientBase"]
@@ -63,9 +64,11 @@ class OllamaClientBase:
     Args:
         model: a catalog member or ad-hoc model (the factory passes it).
         base_url: the server; defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``
-            (also set by a model string's ``@url``).
-        api_key: a bearer token for servers behind authentication (the SDK
-            also reads ``OLLAMA_API_KEY``); kept as a ``SecretStr``.
+            (also set by a model string's ``@url``). A ``user:password@`` in it is
+            sent as HTTP basic auth, kept as a ``SecretStr`` and shown as ``***``.
+        api_key: a bearer token for servers behind authentication; defaults to
+            ``OLLAMA_API_KEY`` (which the SDK would read by itself: read here, so
+            that it is redacted too); kept as a ``SecretStr``.
         timeout: seconds per request; ``None`` waits as long as a model takes to load.
         **kwargs: the base client's (``system_message``, ``tools``, ``mcp_client``,
             ``default_generate_kwargs``).
@@ -94,21 +97,27 @@ class OllamaClientBase:
         model: Model | AdHocModel,
         *,
         base_url: str | None = None,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(model, **kwargs)  # type: ignore[call-arg]  # the base client's
         self.base_url = resolve_host(base_url)
         self.timeout = timeout
-        self._api_key = SecretStr(api_key) if api_key else None
+        if isinstance(api_key, SecretStr):
+            api_key = api_key.get_secret_value()
+        key = api_key or os.environ.get("OLLAMA_API_KEY")
+        self._api_key = SecretStr(key) if key else None
+        login = credentials(base_url)
+        self._auth = (login[0], SecretStr(login[1])) if login else None
+        secrets = (self._api_key, self._auth[1]) if self._auth else (self._api_key,)
         self._errors = ErrorContext(
             self.provider,
             model.value,
             self.base_url,
             name="Ollama",
             key_envs=("OLLAMA_API_KEY",),
-            secrets=(self._api_key,) if self._api_key is not None else (),
+            secrets=tuple(s for s in secrets if s is not None),
             hints=HINTS,
             max_retries=False,  # the ollama SDK does not retry
         )
@@ -122,6 +131,8 @@ class OllamaClientBase:
             options["timeout"] = self.timeout
         if self._api_key is not None:
             options["headers"] = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
+        if self._auth is not None:
+            options["auth"] = (self._auth[0], self._auth[1].get_secret_value())
         return self._SDK(**options)
 
     # The return type is the twin's: an iterator of deltas, or an async one.

@@ -43,12 +43,15 @@ from aimu_core.provider import (
     async_sdk_deltas,
     connection_error,
     invalid_response,
+    mask_url,
     sdk_deltas,
     status_error,
     stream_error,
     stream_interrupted,
     timeout_error,
     transport_error,
+    url_basic_auth,
+    url_secrets,
 )
 
 from ._endpoints import ENDPOINTS, Endpoint
@@ -86,6 +89,10 @@ _SDK_PARAMS = frozenset(ENDPOINTS["openai-compat"].kwargs.values()) | (
 _TOOL_KWARGS = ("tool_choice", "parallel_tool_calls")
 #: Where servers put reasoning that is not in the answer text, most common first.
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
+#: Secrets the SDK reads from the environment by itself: known here so that they are redacted.
+_SDK_SECRET_ENVS = ("OPENAI_ADMIN_KEY", "OPENAI_WEBHOOK_SECRET")
+#: ``default_headers`` whose values are credentials (by name, case-insensitive).
+_SECRET_HEADER = ("auth", "key", "token", "secret", "cookie")
 #: What every reply should be; named when a server answers with something else.
 _EXPECTED = "a Chat Completions response"
 #: Local servers list their models at /v1/models; a base URL missing /v1 is the usual 404.
@@ -147,34 +154,52 @@ class _ChatCompletions:
                 f"{' or '.join(endpoint.key_envs)} or pass api_key=",
                 provider=self.provider,
             )
-        self.base_url = url
+        self.base_url = mask_url(url)
         self.timeout = timeout
+        # A user:password@ goes to the SDK as a header, not in the URL, which it logs.
+        sdk_url, basic = url_basic_auth(url)
+        self._url = SecretStr(sdk_url or url)
         self._api_key = SecretStr(key or PLACEHOLDER_API_KEY)
+        # Every header value is held as a secret; those named like credentials are redacted.
+        self._headers = {name: SecretStr(value) for name, value in (default_headers or {}).items()}
+        if basic is not None:
+            self._headers.setdefault("Authorization", basic)
+        secrets = (
+            *((self._api_key,) if key else ()),
+            *(v for n, v in self._headers.items() if any(w in n.lower() for w in _SECRET_HEADER)),
+            *(SecretStr(os.environ[e]) for e in _SDK_SECRET_ENVS if os.environ.get(e)),
+            *url_secrets(url),
+        )
         self._errors = ErrorContext(
             self.provider,
             self.model.value,
-            url,
+            self.base_url,
             key_envs=endpoint.key_envs,
-            secrets=(self._api_key,) if key else (),
+            secrets=secrets,
             hints=_HINTS,
         )
         if endpoint.thinking_kwargs is not None and self.model.supports_thinking:
             self.GENERATE_KWARGS = endpoint.thinking_kwargs  # type: ignore[misc]
         if stream_usage is not None:
             self.stream_usage = stream_usage
+        options = {"timeout": timeout, "max_retries": max_retries, "http_client": http_client}
+        # None means "the SDK's default" here; the SDK would read timeout=None as "no timeout".
+        self._options = {name: value for name, value in options.items() if value is not None}
+        self._open_sdk()
+
+    def _sdk_options(self) -> dict[str, Any]:
+        """The SDK client's arguments, secrets revealed only now (they are held as SecretStr)."""
         options = {
             "api_key": self._api_key.get_secret_value(),
-            "base_url": url,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "default_headers": default_headers,
-            "http_client": http_client,
+            "base_url": self._url.get_secret_value(),
+            **self._options,
         }
-        # None means "the SDK's default" here; the SDK would read timeout=None as "no timeout".
-        self._open_sdk({name: value for name, value in options.items() if value is not None})
+        if self._headers:
+            options["default_headers"] = {n: v.get_secret_value() for n, v in self._headers.items()}
+        return options
 
-    def _open_sdk(self, options: dict[str, Any]) -> None:
-        """Make the SDK client from *options* (each twin its own kind)."""
+    def _open_sdk(self) -> None:
+        """Make the SDK client (each twin its own kind)."""
         raise NotImplementedError
 
     @classmethod
@@ -423,8 +448,8 @@ class OpenAICompatClient(_ChatCompletions, BaseModelClient):
 
     sdk_client: openai.OpenAI
 
-    def _open_sdk(self, options: dict[str, Any]) -> None:
-        self.sdk_client = self._scrubbed(openai.OpenAI(**options))
+    def _open_sdk(self) -> None:
+        self.sdk_client = self._scrubbed(openai.OpenAI(**self._sdk_options()))
 
     def _chat(
         self, messages: _Dicts, *, tools: _Dicts, generate_kwargs: dict[str, Any], stream: bool
@@ -438,8 +463,8 @@ class AsyncOpenAICompatClient(_ChatCompletions, AsyncBaseModelClient):
     """Async twin of :class:`OpenAICompatClient` (``openai.AsyncOpenAI``); same arguments,
     with an ``httpx.AsyncClient`` as ``http_client``."""
 
-    def _open_sdk(self, options: dict[str, Any]) -> None:
-        self._sdk = LoopLocal(lambda: self._scrubbed(openai.AsyncOpenAI(**options)))
+    def _open_sdk(self) -> None:
+        self._sdk = LoopLocal(lambda: self._scrubbed(openai.AsyncOpenAI(**self._sdk_options())))
 
     @property
     def sdk_client(self) -> openai.AsyncOpenAI:
