@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except AimuError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # One line, whatever the message holds: scripts read the first line of stderr.
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
@@ -47,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("-s", "--system", help="system message")
     chat.add_argument("--no-stream", action="store_true", help="print the reply when complete")
-    chat.add_argument("--max-tokens", type=int, help="limit the reply's length")
+    chat.add_argument(
+        "--max-tokens", type=_positive_int, help="limit the reply's length (an integer > 0)"
+    )
     chat.set_defaults(func=_chat)
 
     models = commands.add_parser("models", help="list every model of every loaded provider")
@@ -71,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    """An integer > 0, as the portable ``max_tokens`` must be; else an argparse usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not an integer > 0")
+    return value
+
+
 # -- chat ------------------------------------------------------------------------------
 
 
@@ -78,7 +92,7 @@ def _chat(args: argparse.Namespace) -> int:
     from .models import ModelClient
 
     client = ModelClient(args.model, system_message=args.system)
-    kwargs = {"max_tokens": args.max_tokens} if args.max_tokens else None
+    kwargs = {"max_tokens": args.max_tokens} if args.max_tokens is not None else None
     if args.prompt is not None:
         prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
         _reply(client, prompt, kwargs, stream=not args.no_stream)

@@ -135,3 +135,26 @@ def test_plugins_help_documents_the_exit_status() -> None:
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
     assert "--check" in text and "Exit status: 0 when no plugin failed, 1 when one failed" in text
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_chat_rejects_a_max_tokens_that_is_not_positive(value: str) -> None:
+    result = aimu("chat", "-m", "scripted:echo", "--max-tokens", value, "hi")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "--max-tokens" in result.stderr and "is not an integer > 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_chat_with_max_tokens_passes_it() -> None:
+    result = aimu("chat", "-m", "scripted:echo", "--max-tokens", "5", "--no-stream", "hi")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_bad_model_string_is_one_short_line() -> None:
+    result = aimu("chat", "-m", "scripted:m@http://alice:hunter2-secret@h:99999/v1", "hi")
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: Base URL 'http://***@h:99999/v1'") and "hunter2" not in line
+    result = aimu("chat", "-m", "x" * 100_000, "hi")
+    (line,) = result.stderr.splitlines()
+    assert result.returncode == 1 and len(line) < 300

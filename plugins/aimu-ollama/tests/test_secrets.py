@@ -187,3 +187,16 @@ def test_a_junk_ollama_host_is_a_configuration_error(
     with pytest.raises(ConfigurationError, match="OLLAMA_HOST") as caught:
         aimu_core.client("ollama:qwen3:8b")
     assert_hidden(caught.value, "", PASSWORD)
+
+
+def test_aimu_chat_with_a_junk_ollama_host_prints_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aimu_core.cli import main
+
+    monkeypatch.setenv("OLLAMA_HOST", f"http://alice:{PASSWORD}@h:99999")
+    assert main(["chat", "-m", "ollama:qwen3:8b", "hi"]) == 1
+    out, err = capsys.readouterr()
+    (line,) = err.splitlines()
+    assert out == "" and line.startswith("error: Ollama's address 'http://***@h:99999'")
+    assert PASSWORD not in err
