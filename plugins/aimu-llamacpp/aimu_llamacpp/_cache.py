@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("aimu_llamacpp.llama_cpp")
+# A library logs; the application decides what to show. Without this handler
+# Python's last-resort handler would print llama.cpp's warnings. Set here, not
+# in the plugin module: logging is not worth importing at discovery.
+logging.getLogger("aimu_llamacpp").addHandler(logging.NullHandler())
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
