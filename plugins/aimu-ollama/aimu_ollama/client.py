@@ -35,6 +35,7 @@ from aimu_core.provider import (
     ToolCallDelta,
     async_sdk_deltas,
     image_part,
+    invalid_response,
     sdk_deltas,
     stream_interrupted,
 )
@@ -192,6 +193,8 @@ class OllamaClientBase:
         finish: Callable[[], None],
         stream: bool,
     ) -> Any:
+        if not stream:  # a whole reply is the final part: it must say done
+            read = partial(_whole, read, self._errors)
         return self._deltas(
             lambda: method(**request, stream=stream),
             read,
@@ -200,6 +203,13 @@ class OllamaClientBase:
             secrets=self._errors.secrets,
             finish=finish,
         )
+
+
+def _whole(read: Callable[[Any], Delta | None], ctx: ErrorContext, reply: Any) -> Delta | None:
+    """*read* a non-streamed reply, which Ollama sends done: one with ``done`` false is not whole."""
+    if getattr(reply, "done", None) is not True:
+        raise invalid_response(ctx, "a reply with done=false", "a finished Ollama reply")
+    return read(reply)
 
 
 class _Reader:

@@ -168,3 +168,14 @@ def test_async_faults(server: FakeOllama, options: dict[str, Any]) -> None:
         assert client.messages == before
 
     asyncio.run(run())
+
+
+def test_a_whole_reply_that_is_not_done_is_refused(server: FakeOllama, make: Any) -> None:
+    unfinished = {
+        "model": "qwen3:8b",
+        "created_at": "2025-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": "half an ans"},
+        "done": False,
+    }
+    error = _fails(make(), server, Response.json(unfinished), ProviderError, stream=False)
+    assert type(error) is ProviderError and "done=false" in str(error)

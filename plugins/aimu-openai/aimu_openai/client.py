@@ -281,7 +281,9 @@ class _ChatCompletions:
         if isinstance(exc, openai.APITimeoutError):
             return timeout_error(ctx, self.timeout)
         if isinstance(exc, openai.APIConnectionError):
-            return connection_error(ctx, str(exc.__cause__ or "") or exc.message)
+            cause = exc.__cause__  # a body cut half-way is wrapped like a refused connection
+            found = cause and transport_error(ctx, cause, streaming=streaming, timeout=self.timeout)
+            return found or connection_error(ctx, str(cause or "") or exc.message)
         if isinstance(exc, openai.APIStatusError):
             message, headers = _error_message(exc), exc.response.headers
             return status_error(ctx, exc.status_code, message, code=exc.code, headers=headers)
