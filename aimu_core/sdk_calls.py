@@ -154,6 +154,6 @@ def tool_arguments(arguments: Any) -> dict[str, Any]:
         return {}
     try:
         parsed = json.loads(arguments)
-    except ValueError:
+    except (ValueError, RecursionError):  # also: nested too deep, too many digits
         return {"_raw": arguments}
     return parsed if isinstance(parsed, dict) else {"_value": parsed}

@@ -68,9 +68,11 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError(f"The model string is empty; write provider:model_id, {_EXAMPLE}")
     text = text.strip()
-    main, _, flag_text = text.partition(";")
+    main, semicolon, flag_text = text.partition(";")
     ident, at, base_url = main.partition("@")
     prefix, colon, model_id = ident.partition(":")
+    if at:  # how messages show the string: the URL's userinfo masked, even in a malformed URL
+        text = f"{ident}@{_masked(base_url)}{semicolon}{flag_text}"
     if not colon or not prefix:
         raise ConfigurationError(
             f"Model string {quoted(text)} names no provider; write provider:model_id, {_EXAMPLE}"
@@ -142,15 +144,23 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
     )
 
 
+def _masked(url: str) -> str:
+    """*url* with its userinfo shown as ``***``, also when the scheme is missing or misspelt."""
+    return _LOOSE_USERINFO.sub(r"\1***@", url, count=1)
+
+
+# [scheme:[/...]]userinfo@: the userinfo runs to the last "@" before the path.
+_LOOSE_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)?[^/?#]*@")
+
+
 def _check_base_url(url: str) -> None:
     """Reject a base URL no HTTP client can use: another scheme, no host, a bad port."""
     import urllib.parse
 
+    shown = quoted(_masked(url))
     fix = "write it as http://host:port/path or https://host/path"
     if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"Base URL {quoted(url)} must start with http:// or https://; {fix}"
-        )
+        raise ConfigurationError(f"Base URL {shown} must start with http:// or https://; {fix}")
     try:
         split = urllib.parse.urlsplit(url)
         port = split.port  # ValueError when not a number in 0-65535
@@ -158,14 +168,14 @@ def _check_base_url(url: str) -> None:
         split = None  # raised below, outside the except: no ValueError as its context
     if split is None:
         raise ConfigurationError(
-            f"Base URL {quoted(url)} is malformed (its port must be a number from 1 to 65535, "
+            f"Base URL {shown} is malformed (its port must be a number from 1 to 65535, "
             f"an IPv6 host in [brackets]); {fix}"
         )
     if not split.hostname:
-        raise ConfigurationError(f"Base URL {quoted(url)} names no host; {fix}")
+        raise ConfigurationError(f"Base URL {shown} names no host; {fix}")
     if port == 0:
         raise ConfigurationError(
-            f"Base URL {quoted(url)} has port 0; use the server's port, from 1 to 65535"
+            f"Base URL {shown} has port 0; use the server's port, from 1 to 65535"
         )
 
 

@@ -13,7 +13,7 @@ import re
 import textwrap
 from typing import Any
 
-from ..errors import SkillError
+from ..errors import SkillError, quoted
 
 __all__ = ["parse_front_matter", "split_front_matter"]
 
@@ -52,13 +52,13 @@ def parse_front_matter(
             i += 1
             continue
         if raw[0] in " \t":
-            raise SkillError(f"{where}: unexpected indentation in {raw.strip()!r}")
+            raise SkillError(f"{where}: unexpected indentation in {quoted(raw.strip())}")
         match = _KEY.match(raw)
         if not match:
-            raise SkillError(f"{where}: expected 'key: value', got {raw!r}")
+            raise SkillError(f"{where}: expected 'key: value', got {quoted(raw)}")
         key, value = match.group(1), (match.group(2) or "").strip()
         if key in result:
-            raise SkillError(f"{where}: {key!r} is given twice")
+            raise SkillError(f"{where}: {quoted(key)} is given twice")
         j = i + 1
         while j < len(lines) and (not lines[j].strip() or lines[j][0] in " \t"):
             j += 1
@@ -83,12 +83,12 @@ def _scalar(value: str, where: str) -> str:
             decoded = json.loads(value)
         except ValueError:
             raise SkillError(
-                f"{where}: unterminated or malformed double-quoted string {value!r}"
+                f"{where}: unterminated or malformed double-quoted string {quoted(value)}"
             ) from None
         return str(decoded)
     if value.startswith("'"):
         if len(value) < 2 or not value.endswith("'"):
-            raise SkillError(f"{where}: unterminated single-quoted string {value!r}")
+            raise SkillError(f"{where}: unterminated single-quoted string {quoted(value)}")
         return value[1:-1].replace("''", "'")
     return re.split(r"\s+#", value, maxsplit=1)[0].strip()
 
@@ -123,10 +123,10 @@ def _nested(block: list[str], where: str) -> dict[str, str] | list[str]:
         if line[0] in " \t" or not match:
             raise SkillError(
                 f"{where}: only one level of 'key: value' nesting is supported, "
-                f"got {line.strip()!r}"
+                f"got {quoted(line.strip())}"
             )
         key, value = match.group(1), (match.group(2) or "").strip()
         if key in mapping:
-            raise SkillError(f"{where}: {key!r} is given twice")
+            raise SkillError(f"{where}: {quoted(key)} is given twice")
         mapping[key] = _scalar(value, where)
     return mapping

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import SkillError
+from ..errors import SkillError, quoted
 from .skill import Skill, load_skill
 
 __all__ = ["DEFAULT_SKILL_DIRS", "SkillManager"]
@@ -82,7 +82,7 @@ class SkillManager:
         except KeyError:
             known = ", ".join(sorted(self.skills)) or "none"
             raise SkillError(
-                f"there is no skill named {name!r}; available skills: {known}"
+                f"there is no skill named {quoted(name)}; available skills: {known}"
             ) from None
 
     def catalog_prompt(self) -> str:

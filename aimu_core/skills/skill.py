@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import SkillError
+from ..errors import SkillError, quoted
 from .frontmatter import split_front_matter
 
 __all__ = ["Skill", "load_skill"]
@@ -94,11 +94,11 @@ def load_skill(folder: str | os.PathLike[str]) -> Skill:
         )
     if not isinstance(name, str) or len(name) > 64 or not _NAME.match(name):
         raise SkillError(
-            f"{file}: name {name!r} is invalid: use 1-64 lower-case letters, digits and single "
+            f"{file}: name {quoted(name)} is invalid: use 1-64 lower-case letters, digits and single "
             "hyphens, not at the start or end (e.g. 'pdf-processing')"
         )
     if name != path.name:
-        raise SkillError(f"{file}: name {name!r} must match its folder's name {path.name!r}")
+        raise SkillError(f"{file}: name {quoted(name)} must match its folder's name {path.name!r}")
 
     description = _optional_text(header, "description", file, limit=1024)
     if description is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import quoted
 from .decorator import tool
 
 __all__ = ["current_time"]
@@ -21,6 +22,6 @@ def current_time(timezone: str = "UTC") -> str:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {timezone!r}; use an IANA name like 'Europe/Paris'"
+            f"unknown time zone {quoted(timezone)}; use an IANA name like 'Europe/Paris'"
         ) from None
     return datetime.now(zone).isoformat(timespec="seconds")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from ..errors import ToolArgumentError, ToolSignatureError
+from ..errors import ToolArgumentError, ToolSignatureError, quoted
 
 __all__ = ["tool", "tool_spec", "validate_arguments"]
 
@@ -89,7 +89,7 @@ def validate_arguments(func: Callable[..., Any], arguments: dict[str, Any]) -> d
     tool_spec(func)
     model: type[pydantic.BaseModel] = func.__tool_arguments__  # type: ignore[attr-defined]
     if not isinstance(arguments, dict):
-        raise ToolArgumentError(f"arguments must be a JSON object, got {arguments!r}")
+        raise ToolArgumentError(f"arguments must be a JSON object, got {quoted(arguments)}")
     try:
         parsed = model.model_validate(arguments)
     except pydantic.ValidationError as exc:

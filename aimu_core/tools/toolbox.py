@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ..errors import ToolArgumentError
+from ..errors import ToolArgumentError, quoted
 from .decorator import tool_spec, validate_arguments
 
 __all__ = ["MCPToolSource", "Toolbox", "ToolResult"]
@@ -64,15 +64,24 @@ class Toolbox:
         name, raw = function["name"], function.get("arguments") or "{}"
         try:
             arguments = json.loads(raw) if isinstance(raw, str) else raw
-        except json.JSONDecodeError as exc:
-            return name, raw, f"Error: the arguments are not valid JSON ({exc}). Call {name} again."
+        except (ValueError, RecursionError) as exc:  # also: too deep, too many digits
+            reason = type(exc).__name__ if isinstance(exc, RecursionError) else exc
+            return (
+                name,
+                raw,
+                f"Error: the arguments are not valid JSON ({reason}). Call {name} again.",
+            )
         if name not in self._python and name not in {
             s["function"]["name"] for s in self._remote_specs()
         }:
             known = ", ".join(
                 sorted(self._python) + [s["function"]["name"] for s in self._remote_specs()]
             )
-            return name, arguments, f"Error: there is no tool named {name!r}. Available: {known}."
+            return (
+                name,
+                arguments,
+                f"Error: there is no tool named {quoted(name)}. Available: {known}.",
+            )
         return name, arguments, None
 
     def call(self, call: dict[str, Any]) -> ToolResult:
