@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigurationError, PluginError, PluginUnavailableError
+from ..errors import (
+    ConfigurationError,
+    PluginError,
+    PluginUnavailableError,
+    clipped,
+    quoted,
+)
 from ..plugins import PluginManager, get_manager
 from ..records import TextProvider, load_object
 from .base import AsyncBaseModelClient, BaseModelClient
@@ -51,11 +57,14 @@ def resolve(model: ModelLike, *, manager: PluginManager | None = None) -> Resolv
             else "no catalog"
         )
         raise ConfigurationError(
-            f"ModelSpec {model.id!r} is in {where}; pass a model string 'provider:{model.id}'"
+            f"ModelSpec {quoted(model.id)} is in {where}; pass a model string "
+            f"'provider:{clipped(model.id)}'"
         )
     if isinstance(model, AdHocModel):
         raise ConfigurationError("Pass an ad-hoc model as a string: 'provider:model_id;flags'")
-    raise ConfigurationError(f"Cannot use {model!r} as a model: pass a string, Model or ModelSpec")
+    raise ConfigurationError(
+        f"Cannot use {quoted(model)} as a model: pass a string, Model or ModelSpec"
+    )
 
 
 def build_client(resolved: ResolvedModel, *, asynchronous: bool = False, **options: Any) -> Any:
