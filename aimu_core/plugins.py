@@ -24,7 +24,7 @@ import pluggy
 
 from . import hookspecs
 from .entry_points import entry_points
-from .errors import PluginConflictError, PluginUnavailableError, UnknownProviderError
+from .errors import PluginConflictError, PluginUnavailableError, UnknownProviderError, quoted
 from .policy import Policy, normalize_name
 from .records import ImageProvider, MemoryBackend, RunnerRecord, TextProvider, ToolRecord
 
@@ -275,7 +275,7 @@ class PluginManager:
         for item in result:
             if not isinstance(item, record_type):
                 raise _Invalid(
-                    f"hook {hook} returned {item!r}; expected {record_type.__name__} records"
+                    f"hook {hook} returned {quoted(item)}; expected {record_type.__name__} records"
                 )
         return list(result)
 
@@ -326,14 +326,14 @@ class PluginManager:
             dists = [i.distribution for _, i in self.conflicted.get((kind, key), [])]
             example = next((d for d in reversed(dists) if d), "<distribution>")
             raise PluginConflictError(
-                f"{noun} {key!r} is claimed by {claimants}. Uninstall one, or block one "
+                f"{noun} {quoted(key)} is claimed by {claimants}. Uninstall one, or block one "
                 f"by its distribution name, e.g. AIMU_DISABLE_PLUGINS={example}."
             )
         hint = _FIRST_PARTY.get(key)
         for info in self.plugins:
             if info.status != "loaded" and _may_provide(info, key, hint):
                 raise PluginUnavailableError(
-                    f"{noun} {key!r} comes from plugin {info.label}, which is {info.status}: "
+                    f"{noun} {quoted(key)} comes from plugin {info.label}, which is {info.status}: "
                     f"{info.reason}"
                 )
         known = sorted(table)
@@ -342,13 +342,13 @@ class PluginManager:
         switched_off = not self.policy.autoload and bool(self.policy.autoload_origin)
         if switched_off:
             message = (
-                f"Unknown {noun} {key!r}: plugin autoload is off ({self.autoload_off_by()}), so "
+                f"Unknown {noun} {quoted(key)}: plugin autoload is off ({self.autoload_off_by()}), so "
                 "no installed plugin was loaded, only plugins registered in code "
                 f"(loaded: {', '.join(known) or 'none'}). Turn autoload on, or register the "
                 "plugin with aimu_core.plugins.register()."
             )
         else:
-            message = f"Unknown {noun} {key!r}. Installed: {', '.join(known) or 'none'}."
+            message = f"Unknown {noun} {quoted(key)}. Installed: {', '.join(known) or 'none'}."
         import difflib  # only to word this error
 
         close = difflib.get_close_matches(key, known, n=3)

@@ -88,3 +88,13 @@ def test_invalid_values_are_rejected(key: str, value: object) -> None:
 def test_valid_values_pass(key: str, value: object) -> None:
     supported = {name: name for name in PORTABLE_KWARGS}
     assert translate_kwargs({key: value}, supported, provider="t-good") == {key: value}
+
+
+def test_messages_quote_huge_input_capped() -> None:
+    huge = "k" * 1_000_000
+    with pytest.raises(ConfigurationError) as caught:
+        translate_kwargs({huge: 1}, {"temperature": "temperature"}, frozenset(), provider="p")
+    assert len(str(caught.value)) < 1_000
+    with pytest.raises(ConfigurationError) as caught:
+        translate_kwargs({"stop": [huge] * 3 + [3]}, {"stop": "stop"}, frozenset(), provider="p")
+    assert len(str(caught.value)) < 1_000

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, quoted
 
 __all__ = ["PORTABLE_KWARGS", "merge_kwargs", "translate_kwargs"]
 
@@ -94,11 +94,11 @@ def translate_kwargs(
         if key not in PORTABLE_KWARGS:
             names = ", ".join(sorted(PORTABLE_KWARGS) + sorted(native))
             raise ConfigurationError(
-                f"Unknown generation kwarg {key!r} for provider {provider!r}. Use one of: {names}"
+                f"Unknown generation kwarg {quoted(key)} for provider {provider!r}. Use one of: {names}"
             )
         if not _valid(key, value):
             raise ConfigurationError(
-                f"Generation kwarg {key}={value!r} is invalid: it must be {PORTABLE_KWARGS[key]}"
+                f"Generation kwarg {key}={quoted(value)} is invalid: it must be {PORTABLE_KWARGS[key]}"
             )
         if key not in supported:
             if (provider, key) not in _warned:
