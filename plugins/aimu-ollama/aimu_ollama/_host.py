@@ -2,13 +2,13 @@
 
 Parsed the way the ``ollama`` SDK parses ``OLLAMA_HOST`` (``host``,
 ``host:port``, ``:port``, a full URL), without importing the SDK, so model
-discovery stays cheap.
+discovery stays cheap; for the same reason each function imports
+``urllib.parse`` itself (it costs milliseconds at every start-up otherwise).
 """
 
 from __future__ import annotations
 
 import os
-import urllib.parse
 
 from aimu_core.provider import ConfigurationError, quoted
 
@@ -25,6 +25,8 @@ def resolve_host(base_url: str | None = None) -> str:
     Raises:
         ConfigurationError: a port that is not a number from 1 to 65535, or a malformed host.
     """
+    import urllib.parse
+
     raw = _raw(base_url)
     if not raw:
         return DEFAULT_HOST
@@ -60,6 +62,8 @@ def resolve_host(base_url: str | None = None) -> str:
 def credentials(base_url: str | None = None) -> tuple[str, str] | None:
     """The ``(user, password)`` of the URL :func:`resolve_host` reads, percent-decoded;
     ``None`` when it has none. Sent as HTTP basic auth (the SDK drops a URL's userinfo)."""
+    import urllib.parse
+
     raw = _raw(base_url)
     netloc = urllib.parse.urlsplit(raw if "://" in raw else f"http://{raw}").netloc
     userinfo, at, _ = netloc.rpartition("@")
@@ -75,6 +79,8 @@ def _raw(base_url: str | None) -> str:
 
 def is_loopback(url: str) -> bool:
     """Whether *url* points at this machine (the only place discovery may look)."""
+    import urllib.parse
+
     host = urllib.parse.urlsplit(url).hostname or ""
     if host == "localhost":
         return True
