@@ -10,7 +10,10 @@ joins the streamed pieces); aimu keeps history, which is rolled back to the
 same conversation before each call.
 
 Goal: aimu adds <= 3% to a non-streamed call and <= 5% to a streamed one. For
-streamed calls it also prints the microseconds aimu adds per chunk.
+streamed calls it also prints the microseconds aimu adds per chunk. Timings on
+a shared machine drift by several percent from run to run, so it also prints
+a figure that does not: the Python function calls aimu adds to each call (and
+to each chunk), counted with cProfile.
 
     python bench/overhead.py [--rounds 300] [--stream-rounds 60] [--provider openai]
 
@@ -21,8 +24,10 @@ in ``BENCHES`` with the plugin module it needs; main runs those installed.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import importlib.util
+import pstats
 import statistics
 import time
 from collections.abc import Callable
@@ -49,28 +54,40 @@ GOAL_STREAM = 1.05
 
 
 @dataclass
+class Timing:
+    seconds: float  # median wall time per call
+    calls: int  # Python function calls per call, counted by cProfile (no noise)
+
+
+@dataclass
 class Result:
     provider: str
     case: str
-    raw: float  # median seconds per call
-    aimu: float
+    raw: Timing
+    aimu: Timing
     goal: float  # the largest acceptable ratio
     chunks: int = 0  # chunks per call, for streamed cases
 
     @property
     def ratio(self) -> float:
-        return self.aimu / self.raw
+        return self.aimu.seconds / self.raw.seconds
 
     @property
     def per_chunk_us(self) -> str:
         """Microseconds aimu adds per chunk ("" for a non-streamed case)."""
         if not self.chunks:
             return ""
-        return f"{(self.aimu - self.raw) / self.chunks * 1e6:+.2f}"
+        return f"{(self.aimu.seconds - self.raw.seconds) / self.chunks * 1e6:+.2f}"
+
+    @property
+    def added_calls(self) -> str:
+        """Function calls aimu adds per call, and per chunk for a streamed case."""
+        added = self.aimu.calls - self.raw.calls
+        return f"{added:+d}" + (f" ({added / self.chunks:+.1f}/chunk)" if self.chunks else "")
 
 
-def results(provider: str, plain: dict[str, float], stream: dict[str, float]) -> list[Result]:
-    """The two results of one provider, from :func:`alternate`'s medians."""
+def results(provider: str, plain: dict[str, Timing], stream: dict[str, Timing]) -> list[Result]:
+    """The two results of one provider, from :func:`alternate`'s measurements."""
     return [
         Result(provider, "non-streamed", plain["raw"], plain["aimu"], GOAL_PLAIN),
         Result(
@@ -86,8 +103,9 @@ def results(provider: str, plain: dict[str, float], stream: dict[str, float]) ->
 
 def alternate(
     calls: dict[str, Callable[[], Any]], rounds: int, warmup: int = 10
-) -> dict[str, float]:
-    """Median seconds per call of each callable, run in alternating order round by round."""
+) -> dict[str, Timing]:
+    """Median seconds per call of each callable, run in alternating order round by round,
+    and the function calls each makes."""
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(warmup):
         for call in calls.values():
@@ -99,7 +117,20 @@ def alternate(
             start = time.perf_counter()
             call()
             samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {
+        name: Timing(statistics.median(samples[name]), count_calls(call))
+        for name, call in calls.items()
+    }
+
+
+def count_calls(call: Callable[[], Any], times: int = 5) -> int:
+    """Python function calls one *call* makes (the median of *times* counts)."""
+    counts = []
+    for _ in range(times):
+        profile = cProfile.Profile()
+        profile.runcall(call)
+        counts.append(pstats.Stats(profile).total_calls)
+    return int(statistics.median(counts))
 
 
 def pieces(text: str, count: int) -> list[str]:
@@ -386,12 +417,12 @@ def main() -> None:
         measured.extend(bench(args))
 
     header = f"{'provider':<10} {'case':<26} {'raw ms':>9} {'aimu ms':>9} {'ratio':>7}"
-    print(f"{header} {'us/chunk':>9}  goal")
+    print(f"{header} {'us/chunk':>9}  {'goal':<14}  calls aimu adds")
     for r in measured:
         verdict = "ok" if r.ratio <= r.goal else "OVER"
         print(
-            f"{r.provider:<10} {r.case:<26} {r.raw * 1e3:9.3f} {r.aimu * 1e3:9.3f} "
-            f"{r.ratio:7.3f} {r.per_chunk_us:>9}  <= {r.goal:.2f} {verdict}"
+            f"{r.provider:<10} {r.case:<26} {r.raw.seconds * 1e3:9.3f} {r.aimu.seconds * 1e3:9.3f} "
+            f"{r.ratio:7.3f} {r.per_chunk_us:>9}  <= {r.goal:.2f} {verdict:<4}  {r.added_calls}"
         )
 
 
