@@ -50,3 +50,22 @@ def test_each_loops_object_is_closed_when_that_loop_shuts_down():
     assert second is not first and second.closed
     outside = LoopLocal(SDK).get()
     assert not outside.closed  # made outside any loop: the caller owns it
+
+
+def test_an_object_made_outside_any_loop_is_closed_with_its_owner():
+    import gc
+
+    from aimu_core.provider import LoopLocal
+
+    class SyncSDK:
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    local = LoopLocal(SyncSDK)
+    sdk = local.get()
+    assert not sdk.closed
+    del local
+    gc.collect()
+    assert sdk.closed  # not every SDK closes its connection pool when collected

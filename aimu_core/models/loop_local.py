@@ -26,7 +26,10 @@ class LoopLocal(Generic[T]):
     awaited when it returns an awaitable) while that loop shuts down its async
     generators, as ``asyncio.run`` does before it closes the loop: its
     connections end cleanly with the loop instead of being collected later,
-    unclosed, on a dead loop ("Event loop is closed").
+    unclosed, on a dead loop ("Event loop is closed"). An object made outside
+    any loop (a sync SDK client) is closed when the ``LoopLocal`` is collected,
+    that is with the aimu client that owns it: not every SDK closes its
+    connection pool when it is collected itself.
     """
 
     def __init__(self, factory: Callable[[], T]) -> None:
@@ -45,7 +48,19 @@ class LoopLocal(Generic[T]):
             self._loop = weakref.ref(loop) if loop is not None else None
             if loop is not None:
                 self._closer = _close_with_loop(self._value)
+            else:
+                weakref.finalize(self, _close_now, self._value)
         return self._value
+
+
+def _close_now(value: Any) -> None:
+    """Close *value* synchronously; an async ``close()`` cannot run here, and its
+    coroutine is discarded unawaited (an object made outside a loop never opened
+    a connection in one)."""
+    close = getattr(value, "close", None)
+    result = close() if close is not None else None
+    if inspect.iscoroutine(result):
+        result.close()
 
 
 def _close_with_loop(value: Any) -> AsyncGenerator[None, None]:
