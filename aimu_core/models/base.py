@@ -26,7 +26,7 @@ from .conversation import AsyncTurnGuard, ChatState, ToolLoop, TurnAssembler, Tu
 from .delta import Delta
 from .images import ImageInput
 from .spec import AdHocModel, Model
-from .stream import Phase, StreamChunk, filter_phases, parse_include
+from .stream import Phase, StreamChunk, filter_phases
 
 __all__ = ["AsyncBaseModelClient", "BaseModelClient"]
 
@@ -122,10 +122,7 @@ class BaseModelClient(ChatState, ABC):
         Returns the final answer text, or with ``stream=True`` an iterator of
         :class:`StreamChunk` (``include=`` keeps only the named phases).
         """
-        phases = parse_include(include)
-        self._check_inputs(user_message, images)
-        kwargs = self._prepare_kwargs(generate_kwargs)
-        images = list(images) if images else None
+        phases, kwargs, images = self._call_inputs(user_message, images, generate_kwargs, include)
         chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream)
         if stream:
             return filter_phases(chunks, phases)
@@ -140,10 +137,7 @@ class BaseModelClient(ChatState, ABC):
         include: Iterable[str | Phase] | str | None = None,
     ) -> str | Iterator[StreamChunk]:
         """One stateless completion of *prompt*; ``messages`` is not touched."""
-        phases = parse_include(include)
-        self._check_inputs(prompt, images)
-        kwargs = self._prepare_kwargs(generate_kwargs)
-        images = list(images) if images else None
+        phases, kwargs, images = self._call_inputs(prompt, images, generate_kwargs, include)
         chunks = self._generate_turn(prompt, images, kwargs, stream)
         if stream:
             return filter_phases(chunks, phases)
@@ -258,10 +252,7 @@ class AsyncBaseModelClient(ChatState, ABC):
         include: Iterable[str | Phase] | str | None = None,
     ) -> str | AsyncIterator[StreamChunk]:
         """``await client.chat(...)``: the answer, or with ``stream=True`` an async iterator."""
-        phases = parse_include(include)
-        self._check_inputs(user_message, images)
-        kwargs = self._prepare_kwargs(generate_kwargs)
-        images = list(images) if images else None
+        phases, kwargs, images = self._call_inputs(user_message, images, generate_kwargs, include)
         chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream)
         if stream:
             return _afilter_phases(chunks, phases)
@@ -276,10 +267,7 @@ class AsyncBaseModelClient(ChatState, ABC):
         include: Iterable[str | Phase] | str | None = None,
     ) -> str | AsyncIterator[StreamChunk]:
         """One stateless completion of *prompt*; ``messages`` is not touched."""
-        phases = parse_include(include)
-        self._check_inputs(prompt, images)
-        kwargs = self._prepare_kwargs(generate_kwargs)
-        images = list(images) if images else None
+        phases, kwargs, images = self._call_inputs(prompt, images, generate_kwargs, include)
         chunks = self._generate_turn(prompt, images, kwargs, stream)
         if stream:
             return _afilter_phases(chunks, phases)

@@ -31,7 +31,7 @@ from .delta import Delta, ToolCallAccumulator
 from .generate_kwargs import merge_kwargs, translate_kwargs
 from .images import ImageInput, user_content
 from .spec import AdHocModel, Model
-from .stream import Phase, StreamChunk
+from .stream import Phase, StreamChunk, parse_include
 from .thinking import ThinkSplitter
 
 __all__ = [
@@ -124,6 +124,21 @@ class ChatState:
         return translate_kwargs(
             merged, self.GENERATE_KWARGS, self.NATIVE_KWARGS, provider=self.provider
         )
+
+    def _call_inputs(
+        self,
+        text: object,
+        images: Iterable[ImageInput] | None,
+        generate_kwargs: Mapping[str, Any] | None,
+        include: Iterable[str | Phase] | str | None,
+    ) -> tuple[frozenset[Phase] | None, dict[str, Any], list[ImageInput] | None]:
+        """Check one call's input before any work: the phases to keep, the kwargs in the
+        provider's names, the images as a list. Shared by ``chat`` and ``generate`` of both
+        client bases."""
+        phases = parse_include(include)
+        self._check_inputs(text, images)
+        kwargs = self._prepare_kwargs(generate_kwargs)
+        return phases, kwargs, list(images) if images else None
 
     def _check_inputs(self, text: object, images: Iterable[ImageInput] | None) -> None:
         if not isinstance(text, str):
