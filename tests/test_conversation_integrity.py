@@ -198,3 +198,21 @@ def test_an_answer_with_calls_at_the_limit_keeps_the_answer_only() -> None:
     client.max_tool_rounds = 1
     assert client.chat("go") == "enough"
     assert client.messages[-1] == {"role": "assistant", "content": "enough"}
+
+
+def test_forked_clients_take_turns_independently() -> None:
+    # Workflows fork one client per step or worker (agents/_clients.fork_client); a
+    # fork is a conversation of its own, so it must not wait on its source's turn.
+    from aimu_core.agents._clients import fork_client
+
+    source = aimu_core.client("scripted:scripted", script=["one-one-one"])
+    fork = fork_client(source)
+    held = source.chat("one", stream=True)
+    next(held)  # the source's turn is open in this thread
+    answers: list[str] = []
+    worker = threading.Thread(target=lambda: answers.append(fork.chat("from the fork")))
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and answers == ["from the fork"]
+    held.close()
+    assert source.messages == [] and [m["content"] for m in fork.messages] == ["from the fork"] * 2

@@ -25,7 +25,6 @@ from ..tools.toolbox import Toolbox
 from .conversation import AsyncTurnGuard, ChatState, ToolLoop, TurnAssembler, TurnGuard
 from .delta import Delta
 from .images import ImageInput
-from .spec import AdHocModel, Model
 from .stream import Phase, StreamChunk, filter_phases
 
 __all__ = ["AsyncBaseModelClient", "BaseModelClient"]
@@ -51,17 +50,8 @@ class BaseModelClient(ChatState, ABC):
         default_generate_kwargs: kwargs applied to every call (per-call ones win).
     """
 
-    def __init__(
-        self,
-        model: Model | AdHocModel,
-        *,
-        system_message: str | None = None,
-        tools: Iterable[Any] = (),
-        mcp_client: Any = None,
-        default_generate_kwargs: Mapping[str, Any] | None = None,
-    ) -> None:
-        self._init_state(model, system_message, tools, mcp_client, default_generate_kwargs)
-        self._turns = TurnGuard()
+    _guard_type = TurnGuard
+    _turns: TurnGuard
 
     # -- what providers implement --------------------------------------------------
 
@@ -203,17 +193,8 @@ class AsyncBaseModelClient(ChatState, ABC):
     #: Run the tool calls of one model turn concurrently (``asyncio.TaskGroup``).
     concurrent_tool_calls: bool = True
 
-    def __init__(
-        self,
-        model: Model | AdHocModel,
-        *,
-        system_message: str | None = None,
-        tools: Iterable[Any] = (),
-        mcp_client: Any = None,
-        default_generate_kwargs: Mapping[str, Any] | None = None,
-    ) -> None:
-        self._init_state(model, system_message, tools, mcp_client, default_generate_kwargs)
-        self._turns = AsyncTurnGuard()
+    _guard_type = AsyncTurnGuard
+    _turns: AsyncTurnGuard
 
     @abstractmethod
     def _chat(

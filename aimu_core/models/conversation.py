@@ -59,6 +59,9 @@ class ChatState:
     NATIVE_KWARGS: ClassVar[frozenset[str]] = frozenset()
     #: Rounds of tool calls one ``chat()`` may make before the model must answer.
     max_tool_rounds: int = 10
+    #: What serializes this client's turns: ``TurnGuard``, or ``AsyncTurnGuard`` for async.
+    _guard_type: ClassVar[type[TurnGuard] | type[AsyncTurnGuard]]
+    _turns: TurnGuard | AsyncTurnGuard
 
     model: Model | AdHocModel
     messages: list[dict[str, Any]]
@@ -68,6 +71,17 @@ class ChatState:
     last_usage: dict[str, int] | None
     default_generate_kwargs: dict[str, Any]
 
+    def __init__(
+        self,
+        model: Model | AdHocModel,
+        *,
+        system_message: str | None = None,
+        tools: Iterable[Any] = (),
+        mcp_client: Any = None,
+        default_generate_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._init_state(model, system_message, tools, mcp_client, default_generate_kwargs)
+
     def _init_state(
         self,
         model: Model | AdHocModel,
@@ -76,6 +90,7 @@ class ChatState:
         mcp_client: Any,
         default_generate_kwargs: Mapping[str, Any] | None,
     ) -> None:
+        """A fresh conversation, its own turn guard included (a forked client gets one too)."""
         self.model = model
         self.messages = []
         self._system_message: str | None = None
@@ -85,6 +100,7 @@ class ChatState:
         self.last_thinking = ""
         self.last_usage = None
         self.default_generate_kwargs = dict(default_generate_kwargs or {})
+        self._turns = self._guard_type()
 
     # -- system message ----------------------------------------------------------
 
