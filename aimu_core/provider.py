@@ -22,6 +22,8 @@ What is here, by purpose:
 * images in user messages: :data:`ImageInput`, :func:`image_part`, :func:`split_data_url`;
 * calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
   :func:`tool_arguments`;
+* raw text of in-process models: :class:`ToolCallExtractor`, :func:`parse_call`,
+  :func:`plain_transcript`, :data:`TRANSCRIPT_STOP`, :class:`Trim`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
   :func:`translate_sdk_error`, :func:`url_secrets`, :func:`url_basic_auth` and :func:`mask_url` (a
   URL's ``user:password@`` as secrets, as a header for the SDK, and shown as ``***@``), :func:`quoted` (user input
@@ -92,6 +94,11 @@ _LAZY: dict[str, str] = {
     "async_sdk_deltas": "aimu_core.sdk_calls",
     "sdk_deltas": "aimu_core.sdk_calls",
     "tool_arguments": "aimu_core.sdk_calls",
+    "TRANSCRIPT_STOP": "aimu_core.models.text_replies",
+    "ToolCallExtractor": "aimu_core.models.text_replies",
+    "Trim": "aimu_core.models.text_replies",
+    "parse_call": "aimu_core.models.text_replies",
+    "plain_transcript": "aimu_core.models.text_replies",
     **dict.fromkeys(_ERRORS, "aimu_core.errors"),
     **dict.fromkeys(_HTTP_ERRORS, "aimu_core.http_errors"),
 }
@@ -141,6 +148,13 @@ if TYPE_CHECKING:
     from .models.images import ImageInput, image_part, split_data_url
     from .models.loop_local import LoopLocal
     from .models.spec import AdHocModel, Model, ModelSpec
+    from .models.text_replies import (
+        TRANSCRIPT_STOP,
+        ToolCallExtractor,
+        Trim,
+        parse_call,
+        plain_transcript,
+    )
     from .plugins import PLUGIN_API_VERSION
     from .records import ImageProvider, MemoryBackend, RunnerRecord, TextProvider, ToolRecord
     from .sdk_calls import async_sdk_deltas, sdk_deltas, tool_arguments

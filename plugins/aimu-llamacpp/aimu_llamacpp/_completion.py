@@ -6,7 +6,7 @@ that llama-cpp-python chat handler. Their sampling, stop sequences,
 ``max_tokens`` clamp and UTF-8 handling are used as they are. On top, a chat
 client needs: the prompt checked against ``n_ctx`` before any work, with a
 clear error; exact token usage, streamed too (counted by :mod:`._cache`'s
-``Llama``); the reply filters of :mod:`._textstream`; and llama-cpp-python's
+``Llama``); the reply filters of ``aimu_core.provider``; and llama-cpp-python's
 exceptions translated. Each function here returns the reply's Deltas as a
 generator that runs on the model's thread (:mod:`._jobs`).
 """
@@ -24,13 +24,14 @@ from aimu_core.provider import (
     Delta,
     ProviderError,
     ToolCallDelta,
+    ToolCallExtractor,
+    Trim,
     is_context_length,
     sdk_deltas,
 )
 
 from ._cache import LoadedModel
 from ._prompt import Prompt
-from ._textstream import ToolCallExtractor, Trim
 
 __all__ = ["check_kwargs", "complete", "handler_chat"]
 

@@ -6,18 +6,9 @@ llama-cpp-python's ``Jinja2ChatFormatter``, exactly as llama.cpp's own chat
 completion would, tools included.
 
 Without one (base models such as the embedded Gemma 3 270M) the documented
-fallback is a plain transcript a completion model continues naturally::
-
-    <system message>
-
-    User: <text>
-    Assistant: <text>
-    Tool result (<name>): <text>
-    Assistant:
-
-Tools are not shown to the model in this format (a base model cannot call
-them). The reply is cut where the model starts a new turn (``"\\nUser:"`` or
-``"\\nAssistant:"``) and trimmed of surrounding whitespace.
+fallback is aimu's plain transcript (``aimu_core.models.text_replies``), which
+a completion model continues naturally; the reply is cut where the model
+starts a new turn and trimmed of surrounding whitespace.
 """
 
 from __future__ import annotations
@@ -25,14 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from aimu_core.provider import ConfigurationError, ProviderError
+from aimu_core.provider import (
+    TRANSCRIPT_STOP,
+    ConfigurationError,
+    ProviderError,
+    plain_transcript,
+)
 
 from ._cache import LoadedModel
 
 __all__ = ["FALLBACK_STOP", "Prompt", "build_chat_prompt", "fallback_transcript", "message_text"]
 
 #: Where a fallback-transcript reply ends: the model starting another turn.
-FALLBACK_STOP = ["\nUser:", "\nAssistant:"]
+FALLBACK_STOP = TRANSCRIPT_STOP
 
 
 @dataclass
@@ -68,24 +64,7 @@ def message_text(content: Any) -> str:
 
 def fallback_transcript(messages: list[dict[str, Any]]) -> str:
     """The plain transcript used for models without a chat template."""
-    lines: list[str] = []
-    for message in messages:
-        role = message.get("role")
-        text = message_text(message.get("content")).strip()
-        if role == "system" and text:
-            lines.append(f"{text}\n")
-        elif role == "user":
-            lines.append(f"User: {text}")
-        elif role == "assistant":
-            calls = [
-                f"[called {c['function']['name']}({c['function'].get('arguments') or ''})]"
-                for c in message.get("tool_calls") or ()
-            ]
-            lines.append("Assistant: " + " ".join([text, *calls]).strip())
-        elif role == "tool":
-            lines.append(f"Tool result ({message.get('name') or 'tool'}): {text}")
-    lines.append("Assistant:")
-    return "\n".join(lines)
+    return plain_transcript(messages, message_text)
 
 
 def _formatter(model: LoadedModel, template: str) -> Any:

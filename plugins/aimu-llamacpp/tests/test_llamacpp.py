@@ -487,7 +487,7 @@ def test_async_streams_do_not_block_the_event_loop(
 
 
 def test_tool_call_extractor() -> None:
-    from aimu_llamacpp._textstream import ToolCallExtractor
+    from aimu_core.provider import ToolCallExtractor
 
     extractor = ToolCallExtractor()
     pieces = [
@@ -506,7 +506,7 @@ def test_tool_call_extractor() -> None:
 
 
 def test_trim() -> None:
-    from aimu_llamacpp._textstream import Trim
+    from aimu_core.provider import Trim
 
     trim = Trim()
     assert [trim.feed(p) for p in ["  ", " Hi", " there ", "\n", "friend", "  "]] == [

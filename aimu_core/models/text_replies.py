@@ -1,24 +1,60 @@
-"""The reply filters of chat: trimming the fallback transcript's replies, and tool calls.
+"""Reading the raw text of in-process models: tool calls, the plain transcript, trimming.
 
-Each takes text pieces as they are decoded and returns what may be shown now,
-holding back only what a later piece could still change.
+A model run in this process (llama.cpp, transformers) writes one stream of
+text; these are the pieces every such provider needs to turn it into a chat
+turn. Each filter takes text pieces as they are decoded and returns what may
+be shown now, holding back only what a later piece could still change.
+
+The **plain transcript** is the documented fallback prompt for models without
+a chat template (base models), one a completion model continues naturally::
+
+    <system message>
+
+    User: <text>
+    Assistant: <text>
+    Tool result (<name>): <text>
+    Assistant:
+
+Tools are not shown to the model in this format (a base model cannot call
+them). The reply is cut where the model starts a new turn
+(:data:`TRANSCRIPT_STOP`) and trimmed of surrounding whitespace (:class:`Trim`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ToolCallExtractor", "Trim"]
+from .thinking import _partial_suffix
+
+__all__ = ["TRANSCRIPT_STOP", "ToolCallExtractor", "Trim", "parse_call", "plain_transcript"]
+
+#: Where a plain-transcript reply ends: the model starting another turn.
+TRANSCRIPT_STOP = ["\nUser:", "\nAssistant:"]
 
 
-def _partial_suffix(text: str, tag: str) -> int:
-    """Length of the longest suffix of *text* that is a proper prefix of *tag*."""
-    for size in range(min(len(tag) - 1, len(text)), 0, -1):
-        if text.endswith(tag[:size]):
-            return size
-    return 0
+def plain_transcript(messages: list[dict[str, Any]], text_of: Callable[[Any], str]) -> str:
+    """The plain transcript of *messages*; ``text_of(content)`` gives a message's text."""
+    lines: list[str] = []
+    for message in messages:
+        role = message.get("role")
+        text = text_of(message.get("content")).strip()
+        if role == "system" and text:
+            lines.append(f"{text}\n")
+        elif role == "user":
+            lines.append(f"User: {text}")
+        elif role == "assistant":
+            calls = [
+                f"[called {c['function']['name']}({c['function'].get('arguments') or ''})]"
+                for c in message.get("tool_calls") or ()
+            ]
+            lines.append("Assistant: " + " ".join([text, *calls]).strip())
+        elif role == "tool":
+            lines.append(f"Tool result ({message.get('name') or 'tool'}): {text}")
+    lines.append("Assistant:")
+    return "\n".join(lines)
 
 
 class Trim:
@@ -55,7 +91,7 @@ class ToolCallExtractor:
     """Tool calls written as ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``.
 
     That is the convention of the chat templates of Qwen 2.5/3, Hermes and
-    many other GGUF models. Text before the first ``<tool_call>`` streams as
+    many other models. Text before the first ``<tool_call>`` streams as
     usual; from there on it is held back and parsed at the end. A block that
     is not valid JSON with a ``name`` is given back as text.
     """
@@ -86,7 +122,7 @@ class ToolCallExtractor:
         calls: list[tuple[str, Any]] = []
 
         def take(block: re.Match[str]) -> str:
-            call = _parse_call(block.group(1))
+            call = parse_call(block.group(1))
             if call is not None:
                 calls.append(call)
             return "" if call is not None else block.group(0)
@@ -94,7 +130,9 @@ class ToolCallExtractor:
         return _BLOCK.sub(take, held).strip(), calls
 
 
-def _parse_call(body: str) -> tuple[str, Any] | None:
+def parse_call(body: str) -> tuple[str, dict[str, Any]] | None:
+    """``(name, arguments)`` from a JSON call object (``arguments`` or ``parameters``,
+    an object or JSON text), or ``None`` when *body* is not one."""
     try:
         data = json.loads(body)
         arguments = data.get("arguments", data.get("parameters", {}))
