@@ -41,6 +41,10 @@ __all__ = [
     "ConfigurationError",
     "ContextLengthError",
     "DegenerateTurnError",
+    "HistoryCorruptError",
+    "HistoryError",
+    "MemoryStoreError",
+    "MetadataError",
     "ModelNotFoundError",
     "PluginConflictError",
     "PluginError",
@@ -56,6 +60,7 @@ __all__ = [
     "ToolError",
     "ToolSignatureError",
     "UnknownProviderError",
+    "UnsafePathError",
     "clipped",
     "mask_url",
     "quoted",
@@ -183,6 +188,33 @@ class RoutingError(AimuError, ValueError):
 
 class SkillError(AimuError, ValueError):
     """A skill folder or its ``SKILL.md`` is malformed, or a skill name is unknown."""
+
+
+# -- history and memory ---------------------------------------------------------------
+
+
+class HistoryError(AimuError):
+    """Conversation history could not be read or saved (``aimu_core.history``)."""
+
+
+class HistoryCorruptError(HistoryError):
+    """A history file is not one aimu can read; ``path`` names it. aimu never overwrites it."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class MemoryStoreError(AimuError):
+    """A memory store refused an operation or could not do it (``aimu_core.memory``)."""
+
+
+class UnsafePathError(MemoryStoreError, ValueError):
+    """A document path would leave the store's root (``..``, absolute, or a symlink out)."""
+
+
+class MetadataError(MemoryStoreError, TypeError):
+    """Memory metadata is not a flat mapping of str keys to str, int, float or bool values."""
 
 
 Secret = Any  # a str, a pydantic SecretStr (or anything with get_secret_value()), or None
