@@ -158,3 +158,94 @@ def test_a_bad_model_string_is_one_short_line() -> None:
     result = aimu("chat", "-m", "x" * 100_000, "hi")
     (line,) = result.stderr.splitlines()
     assert result.returncode == 1 and len(line) < 300
+
+
+# -- issue 15: a CLI that forgives ------------------------------------------------------
+
+
+def test_the_repl_survives_a_failed_turn_and_answers_the_next_line() -> None:
+    result = aimu("chat", "-m", "scripted:echo", stdin="one\nfail:context_length\ntwo\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["one", "two"]
+    assert result.stderr.splitlines() == ["error: scripted context_length"]
+
+
+def test_repl_commands() -> None:
+    lines = [
+        "/help",
+        "/system be brief",
+        "/system",
+        "/reset",
+        "/model scripted:scripted",
+        "/nonsense",
+        "hello",
+        "/exit",
+        "never answered",
+    ]
+    result = aimu("chat", "-m", "scripted:echo", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["hello"]
+    err = result.stderr
+    assert "/system TEXT" in err and "/model STRING" in err  # the /help list
+    assert "(system message set)" in err and "(system message cleared)" in err
+    assert "(new conversation)" in err
+    assert "(now chatting with scripted:scripted)" in err
+    assert "error: unknown command '/nonsense'; /help lists them" in err
+
+
+def test_a_bad_model_in_the_repl_keeps_the_current_one() -> None:
+    result = aimu("chat", "-m", "scripted:echo", stdin="/model nope:x\nstill here\n")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["still here"]
+    assert "error: Unknown provider 'nope'" in result.stderr
+
+
+def test_options_set_generation_kwargs_and_are_validated() -> None:
+    ok = aimu(
+        "chat", "-m", "scripted:echo", "-o", "temperature", "0.2", "-o", "stop", '["x"]', "hi"
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == "hi\n"
+    bad_value = aimu("chat", "-m", "scripted:echo", "-o", "temperature", "warm", "hi")
+    assert bad_value.returncode == 1
+    assert "temperature" in bad_value.stderr and "Traceback" not in bad_value.stderr
+    unknown = aimu("chat", "-m", "scripted:echo", "-o", "n_ctxx", "8192", "hi")
+    (line,) = unknown.stderr.splitlines()
+    assert unknown.returncode == 1
+    assert line.startswith("error: -o 'n_ctxx' is not an option of scripted:echo")
+    assert "aimu models --options MODEL" in line
+
+
+def test_models_options_lists_what_o_accepts() -> None:
+    result = aimu("models", "--options", "scripted:echo", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert "system_message" in listed["options"] and "script" in listed["options"]
+    assert {"temperature", "max_tokens", "stop"} <= set(listed["generate_kwargs"])
+
+
+def test_complete_streams_a_raw_completion() -> None:
+    result = aimu("complete", "-m", "scripted:echo", "Once upon a time")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Once upon a time\n"
+    piped = aimu("complete", "-m", "scripted:echo", "--no-stream", "-", stdin="piped")
+    assert piped.stdout == "piped\n"
+
+
+def test_version_lists_core_and_plugins() -> None:
+    import aimu_core
+
+    result = aimu("--version")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"aimu-core {aimu_core.__version__}"
+    assert f"aimu-scripted {aimu_core.__version__}" in lines
+
+
+@pytest.mark.parametrize("command", ["chat", "complete"])
+def test_an_empty_prompt_is_refused(command: str) -> None:
+    result = aimu(command, "-m", "scripted:echo", "  ")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "the prompt is empty" in result.stderr
+    piped = aimu(command, "-m", "scripted:echo", "-", stdin="\n")
+    assert piped.returncode == 1 and "the prompt read from stdin is empty" in piped.stderr

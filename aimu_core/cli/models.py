@@ -12,10 +12,17 @@ __all__ = ["add_parser"]
 def add_parser(commands: Any) -> None:
     models = commands.add_parser("models", help="list every model of every loaded provider")
     models.add_argument("--json", action="store_true", help="machine-readable output")
+    models.add_argument(
+        "--options",
+        metavar="MODEL",
+        help="list the provider options and generation kwargs MODEL accepts (for -o KEY VALUE)",
+    )
     models.set_defaults(func=_models)
 
 
 def _models(args: argparse.Namespace) -> int:
+    if args.options:
+        return _options(args.options, as_json=args.json)
     from ..plugins import get_manager
 
     manager = get_manager()
@@ -75,4 +82,20 @@ def _models(args: argparse.Namespace) -> int:
         if row["conflict"]:
             caps += f"  [conflicted: claimed by {row['conflict']}; unusable until one is removed]"
         print(f"{row['model']:<{width}}  {caps}")
+    return 0
+
+
+def _options(model: str, *, as_json: bool) -> int:
+    """``aimu models --options MODEL``: what ``-o KEY VALUE`` accepts for MODEL."""
+    from ..models.client import resolve
+    from ._args import option_names
+
+    resolved = resolve(model)
+    generation, options = option_names(resolved)
+    if as_json:
+        print(json.dumps({"options": options, "generate_kwargs": sorted(generation)}, indent=2))
+        return 0
+    print(f"{resolved.model_string}")
+    print(f"  provider options:   {', '.join(options)}")
+    print(f"  generation kwargs:  {', '.join(sorted(generation)) or '-'}")
     return 0

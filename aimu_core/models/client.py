@@ -20,7 +20,7 @@ from .base import AsyncBaseModelClient, BaseModelClient
 from .resolve import ResolvedModel, default_model_string, resolve_model_string
 from .spec import AdHocModel, Model, ModelSpec
 
-__all__ = ["AsyncModelClient", "ModelClient", "build_client", "resolve"]
+__all__ = ["AsyncModelClient", "ModelClient", "build_client", "load_client_class", "resolve"]
 
 ModelLike = str | Model | ModelSpec | ResolvedModel | None
 
@@ -76,6 +76,12 @@ def build_client(resolved: ResolvedModel, *, asynchronous: bool = False, **optio
             *asynchronous*) subclass implementing ``_chat``.
     """
     return _build(resolved, asynchronous, None, options)
+
+
+def load_client_class(resolved: ResolvedModel) -> type:
+    """The provider's sync client class for *resolved*, imported and checked (not built)."""
+    record = resolved.provider
+    return _load_client(record, str(record.client))
 
 
 def _build(

@@ -1,7 +1,8 @@
 """A scripted model client: replies, tool calls, thinking and failures set turn by turn.
 
 Each request the client makes to its "model" consumes one :class:`Turn` of
-its script; with the script used up it echoes the last user message. It is a
+its script; with the script used up it echoes the last user message (a
+message ``fail:<kind>`` fails as :data:`FAILURES` says). It is a
 real provider, contributed through the ``aimu_text_providers`` hook like any
 other, so tests of runners and apps exercise the whole client stack. It is
 for tests only, so no entry point installs it: register this module as a
@@ -179,7 +180,7 @@ class Script:
                     "stream": stream,
                 }
             )
-            turn = self.turns.popleft() if self.turns else Turn(_echo(messages))
+            turn = self.turns.popleft() if self.turns else _echo_turn(messages)
         if turn.fail and turn.fail != "stream_cut":
             raise scripted_error(turn.fail)
         text = f"<think>{turn.thinking}</think>{turn.text}" if turn.think_tags else turn.text
@@ -212,6 +213,19 @@ class Script:
 
 def _pieces(text: str, size: int = 4) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _echo_turn(messages: list[dict[str, Any]]) -> Turn:
+    """With the script used up: echo the last user message, or fail as it asks.
+
+    A message ``fail:<kind>`` (one of :data:`FAILURES`) fails that way, so that
+    a test driving the ``aimu`` command in a subprocess can make a turn fail.
+    """
+    text = _echo(messages)
+    kind = text.strip().removeprefix("fail:")
+    if text.strip().startswith("fail:") and kind in FAILURES:
+        return Turn(fail=kind)
+    return Turn(text)
 
 
 def _echo(messages: list[dict[str, Any]]) -> str:
