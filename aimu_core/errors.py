@@ -54,8 +54,10 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RoutingError",
+    "SandboxError",
     "SkillError",
     "StreamInterruptedError",
+    "StructuredOutputError",
     "ToolArgumentError",
     "ToolError",
     "ToolSignatureError",
@@ -177,6 +179,22 @@ class ToolSignatureError(ToolError, TypeError):
 
 class ToolArgumentError(ToolError, ValueError):
     """A model called a tool with arguments that do not match its schema."""
+
+
+class SandboxError(ToolError, PermissionError):
+    """A file tool's path would leave its sandbox folder (``..``, absolute, a symlink out)."""
+
+
+class StructuredOutputError(AimuError, ValueError):
+    """The model's reply did not match the ``schema=`` asked for, even after one repair request.
+
+    ``raw`` is the last reply's text, ``problems`` what was wrong with it.
+    """
+
+    def __init__(self, message: str, *, raw: str, problems: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.problems = problems
 
 
 # -- runners -------------------------------------------------------------------------

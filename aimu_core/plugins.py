@@ -138,6 +138,8 @@ class PluginManager:
         self._pm.add_hookspecs(hookspecs)
         self.plugins: list[PluginInfo] = []
         self.text_providers: dict[str, TextProvider] = {}
+        #: Records of ``aimu_text_providers`` that name an embedding client, by prefix.
+        self.embedding_providers: dict[str, TextProvider] = {}
         self.image_providers: dict[str, ImageProvider] = {}
         self.runners: dict[str, RunnerRecord] = {}
         self.tools: dict[str, ToolRecord] = {}
@@ -280,27 +282,31 @@ class PluginManager:
         return list(result)
 
     def _index(self, hook: str, records: list[Any], info: PluginInfo) -> None:
-        _, kind = _HOOKS[hook]
-        table: dict[str, Any] = getattr(self, kind)
+        _, hook_kind = _HOOKS[hook]
         for record in records:
-            keys = getattr(record, "prefixes", (record.name,))
-            info.contributes.setdefault(kind, []).append(record.name)
-            for key in keys:
-                slot = (kind, key)
-                if slot in self.conflicts:
-                    self.conflicts[slot].append(info.label)
-                    self.conflicted[slot].append((record, info))
-                    info.warnings.append(_conflict_warning(kind, key, self.conflicts[slot][0]))
-                elif key in table:
-                    owner = self._owner[slot]
-                    self.conflicts[slot] = [owner.label, info.label]
-                    self.conflicted[slot] = [(table[key], owner), (record, info)]
-                    del table[key]
-                    owner.warnings.append(_conflict_warning(kind, key, info.label))
-                    info.warnings.append(_conflict_warning(kind, key, owner.label))
-                else:
-                    table[key] = record
-                    self._owner[slot] = info
+            for kind in _kinds(hook_kind, record):
+                self._index_record(kind, record, info)
+
+    def _index_record(self, kind: str, record: Any, info: PluginInfo) -> None:
+        table: dict[str, Any] = getattr(self, kind)
+        keys = getattr(record, "prefixes", (record.name,))
+        info.contributes.setdefault(kind, []).append(record.name)
+        for key in keys:
+            slot = (kind, key)
+            if slot in self.conflicts:
+                self.conflicts[slot].append(info.label)
+                self.conflicted[slot].append((record, info))
+                info.warnings.append(_conflict_warning(kind, key, self.conflicts[slot][0]))
+            elif key in table:
+                owner = self._owner[slot]
+                self.conflicts[slot] = [owner.label, info.label]
+                self.conflicted[slot] = [(table[key], owner), (record, info)]
+                del table[key]
+                owner.warnings.append(_conflict_warning(kind, key, info.label))
+                info.warnings.append(_conflict_warning(kind, key, owner.label))
+            else:
+                table[key] = record
+                self._owner[slot] = info
 
     # -- lookups -------------------------------------------------------------------
 
@@ -312,15 +318,29 @@ class PluginManager:
         """Return the text provider for a model-string prefix, or raise a helpful error."""
         return self._lookup("text_providers", prefix)
 
+    def embedding_provider(self, prefix: str) -> TextProvider:
+        """Return the provider of embedding models for a prefix, or raise a helpful error."""
+        return self._lookup("embedding_providers", prefix)
+
     def image_provider(self, prefix: str) -> ImageProvider:
         """Return the image provider for a model-string prefix, or raise a helpful error."""
         return self._lookup("image_providers", prefix)
+
+    def runner(self, name: str) -> RunnerRecord:
+        """Return the runner record named *name*, or raise a helpful error (close matches)."""
+        return self._lookup("runners", name)
+
+    def tool(self, name: str) -> ToolRecord:
+        """Return the tool record named *name*, or raise a helpful error (close matches)."""
+        return self._lookup("tools", name)
 
     def _lookup(self, kind: str, key: str) -> Any:
         table: dict[str, Any] = getattr(self, kind)
         if key in table:
             return table[key]
         noun = "provider" if kind.endswith("providers") else kind.rstrip("s").replace("_", " ")
+        if kind == "embedding_providers":
+            noun = "embedding provider"
         if (kind, key) in self.conflicts:
             claimants = " and ".join(self.conflicts[(kind, key)])
             dists = [i.distribution for _, i in self.conflicted.get((kind, key), [])]
@@ -367,6 +387,15 @@ class PluginManager:
         if origin == "AIMU_PLUGIN_AUTOLOAD":
             return "AIMU_PLUGIN_AUTOLOAD is false"
         return f"autoload = false in the {origin}" if origin else "the application turned it off"
+
+
+def _kinds(hook_kind: str, record: Any) -> tuple[str, ...]:
+    """The namespaces a record is registered in: a text provider's chat client and its
+    embedding client each take the record's prefixes in their own."""
+    if hook_kind != "text_providers":
+        return (hook_kind,)
+    kinds = ("text_providers",) if record.client is not None else ()
+    return (*kinds, "embedding_providers") if record.embedding_client is not None else kinds
 
 
 def _module_of(obj: object) -> str:

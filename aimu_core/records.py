@@ -16,6 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # records must not import the models package (it imports the plugins)
+    from .embeddings.spec import EmbeddingModel
     from .models.spec import Model
 
 __all__ = [
@@ -58,10 +59,15 @@ def _check_path(field: str, value: object, *, optional: bool = False) -> None:
 class TextProvider:
     """A text-model provider, returned by ``aimu_text_providers``.
 
+    A record names a chat client, an embedding client, or both; each is
+    registered under the record's prefixes in its own namespace (``aimu models``
+    marks which is which), with the same conflict, policy and isolation rules.
+
     Attributes:
         name: the model-string prefix (``"openai"`` in ``"openai:gpt-4o"``).
         client: import path of the sync client class, a ``BaseModelClient``
-            subclass built as ``cls(model, base_url=..., **options)``.
+            subclass built as ``cls(model, base_url=..., **options)``; ``None``
+            for a record that only offers embeddings.
         async_client: import path of the async twin, an
             ``aimu_core.aio.AsyncBaseModelClient`` subclass, or ``None``.
         models: the catalog, a :class:`~aimu_core.models.Model` subclass.
@@ -77,10 +83,19 @@ class TextProvider:
             now* (never the network beyond loopback); used to pick a default
             model. Called in ascending ``discover_priority`` order.
         description: one line for ``aimu plugins`` and ``aimu models``.
+        embedding_client: import path of the sync embedding client, an
+            ``aimu_core.embeddings.BaseEmbeddingClient`` subclass built as
+            ``cls(spec, base_url=..., **options)`` with an ``EmbeddingSpec``.
+        async_embedding_client: its async twin (``AsyncBaseEmbeddingClient``);
+            ``None`` runs the sync one on a worker thread.
+        embedding_models: the embedding catalog, an ``EmbeddingModel`` subclass
+            (``open_catalog`` applies to it too).
+        embedding_discover: like ``discover``, for embedding models: picks the
+            default embedding model without network.
     """
 
     name: str
-    client: str
+    client: str | None = None
     async_client: str | None = None
     models: type[Model] | None = None
     aliases: tuple[str, ...] = ()
@@ -92,25 +107,50 @@ class TextProvider:
     discover: Callable[[], list[str]] | None = None
     discover_priority: int = 100
     description: str = ""
+    embedding_client: str | None = None
+    async_embedding_client: str | None = None
+    embedding_models: type[EmbeddingModel] | None = None
+    embedding_discover: Callable[[], list[str]] | None = None
 
     def __post_init__(self) -> None:
         _check_name("provider", self.name)
         for alias in self.aliases:
             _check_name("provider alias", alias)
-        _check_path("client", self.client)
+        if self.client is None and self.embedding_client is None:
+            raise ValueError("a provider needs a client, an embedding_client, or both")
+        _check_path("client", self.client, optional=True)
         _check_path("async_client", self.async_client, optional=True)
+        _check_path("embedding_client", self.embedding_client, optional=True)
+        _check_path("async_embedding_client", self.async_embedding_client, optional=True)
         from .models.spec import Model
 
         if self.models is not None and not (
             isinstance(self.models, type) and issubclass(self.models, Model)
         ):
             raise ValueError(f"models={self.models!r} must be a subclass of aimu_core.models.Model")
-        if self.models is None and not self.open_catalog:
+        if self.client is not None and self.models is None and not self.open_catalog:
             raise ValueError("a provider needs a models catalog, or open_catalog=True")
+        if self.embedding_client is not None:
+            from .embeddings.spec import EmbeddingModel
+
+            if self.embedding_models is not None and not (
+                isinstance(self.embedding_models, type)
+                and issubclass(self.embedding_models, EmbeddingModel)
+            ):
+                raise ValueError(
+                    f"embedding_models={self.embedding_models!r} must be a subclass of "
+                    "aimu_core.embeddings.EmbeddingModel"
+                )
+            if self.embedding_models is None and not self.open_catalog:
+                raise ValueError(
+                    "an embedding provider needs an embedding_models catalog, or open_catalog=True"
+                )
+        for field_name in ("discover", "embedding_discover"):
+            value = getattr(self, field_name)
+            if value is not None and not callable(value):
+                raise ValueError(f"{field_name} must be a callable returning a list of model ids")
         if self.requires_base_url and not self.accepts_base_url:
             raise ValueError("requires_base_url=True needs accepts_base_url=True")
-        if self.discover is not None and not callable(self.discover):
-            raise ValueError("discover must be a callable returning a list of model ids")
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -121,8 +161,12 @@ class TextProvider:
 class ImageProvider:
     """An image-generation provider, returned by ``aimu_image_providers``.
 
-    Same shape as :class:`TextProvider`; ``models`` is the provider's image
-    catalog (any ``Enum``), and the clients implement the image contract.
+    Same shape as :class:`TextProvider`: ``client`` names a
+    ``aimu_core.images.BaseImageClient`` subclass (``async_client`` an
+    ``AsyncBaseImageClient`` one; without it the sync client runs on a worker
+    thread), ``models`` the catalog, an ``aimu_core.images.ImageModel``
+    subclass, and ``open_catalog`` accepts any model id (a local pipeline
+    directory) as an ``AdHocImageModel``.
     """
 
     name: str
@@ -130,6 +174,7 @@ class ImageProvider:
     async_client: str | None = None
     models: type[Enum] | None = None
     aliases: tuple[str, ...] = ()
+    open_catalog: bool = False
     accepts_base_url: bool = False
     needs: tuple[str, ...] = ()
     description: str = ""
@@ -140,6 +185,16 @@ class ImageProvider:
             _check_name("image provider alias", alias)
         _check_path("client", self.client)
         _check_path("async_client", self.async_client, optional=True)
+        from .images.spec import ImageModel
+
+        if self.models is not None and not (
+            isinstance(self.models, type) and issubclass(self.models, ImageModel)
+        ):
+            raise ValueError(
+                f"models={self.models!r} must be a subclass of aimu_core.images.ImageModel"
+            )
+        if self.models is None and not self.open_catalog:
+            raise ValueError("an image provider needs a models catalog, or open_catalog=True")
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -165,17 +220,42 @@ class RunnerRecord:
         _check_path("async_runner", self.async_runner, optional=True)
 
 
+#: A tool's name: a word, or ``group.word`` (``time.now``); the group selects all its tools.
+_TOOL_NAME = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)?$")
+
+
 @dataclass(frozen=True)
 class ToolRecord:
-    """A ready-made tool, returned by ``aimu_tools``: the import path of an ``@tool`` function."""
+    """A ready-made tool, returned by ``aimu_tools``.
+
+    Attributes:
+        name: what users look it up by: ``"calculator"``, or ``"group.tool"``
+            (``"files.read"``); the group name (``"files"``) selects every tool in it.
+        tool: import path of an ``@aimu_core.tool`` function, or with ``factory``
+            of a callable taking keyword options (``root=`` ...) and returning one.
+        factory: the tool must be bound to something first (a folder, a store):
+            ``aimu_core.tools.get(name, **options)`` calls the factory with the options.
+        description: one line for ``aimu tools``.
+    """
 
     name: str
     tool: str
     description: str = ""
+    factory: bool = False
 
     def __post_init__(self) -> None:
-        _check_name("tool", self.name)
+        if not isinstance(self.name, str) or not _TOOL_NAME.match(self.name):
+            raise ValueError(
+                f"tool name {self.name!r} is invalid: use lower-case letters, digits, '-' or "
+                "'_', optionally after a group and a dot ('files.read')"
+            )
         _check_path("tool", self.tool)
+
+    @property
+    def group(self) -> str | None:
+        """The part before the dot (``"files"`` of ``"files.read"``), or ``None``."""
+        group, dot, _ = self.name.partition(".")
+        return group if dot else None
 
 
 @dataclass(frozen=True)
