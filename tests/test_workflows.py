@@ -9,6 +9,8 @@ from typing import Any
 
 import pydantic
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import aimu_core
 from aimu_core import aio
@@ -518,7 +520,12 @@ def test_plan_execute_evaluator_keyword_stream_and_validation() -> None:
         ("Score: 8", 0.8),
         ("score = 0.65", 0.65),
         ("I'd give it 90%", 0.9),
-        ("1", 1.0),
+        ("1", 0.1),
+        ("1.0", 1.0),
+        ("Score: 1 out of 10", 0.1),
+        ("Score: 2 out of 10", 0.2),
+        ("Score: 4 out of 5", 0.8),
+        ("Score: 3/5", 0.6),
         ("It meets 3 of the 12 criteria: 4", 0.3),
         ("Score: 42", None),
         ("no number here", None),
@@ -527,6 +534,29 @@ def test_plan_execute_evaluator_keyword_stream_and_validation() -> None:
 def test_parse_score(text: str, score: float | None) -> None:
     result = parse_score(text)
     assert result == (None if score is None else pytest.approx(score))
+
+
+@given(n=st.integers(0, 10))
+def test_parse_score_reads_every_form_of_a_score_the_same_way(n: int) -> None:
+    forms = [f"Score: {n}", f"{n}", f"Score: {n}/10", f"{n} / 10", f"Score: {n} out of 10"]
+    assert [parse_score(form) for form in forms] == [pytest.approx(n / 10)] * len(forms)
+
+
+@given(n=st.integers(0, 1000), m=st.integers(1, 1000))
+def test_parse_score_of_a_ratio_is_the_ratio(n: int, m: int) -> None:
+    expected = n / m if n <= m else None
+    for form in (f"{n}/{m}", f"{n} out of {m}", f"Score: {n} OUT OF {m}."):
+        score = parse_score(form)
+        if expected is not None:
+            assert score == pytest.approx(expected)
+        else:
+            assert score is None or 0 <= score <= 1
+
+
+@given(st.text())
+def test_parse_score_is_a_number_in_0_1_or_none(text: str) -> None:
+    score = parse_score(text)
+    assert score is None or 0.0 <= score <= 1.0
 
 
 def test_parse_plan() -> None:

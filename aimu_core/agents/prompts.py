@@ -274,41 +274,43 @@ def parse_plan(text: str) -> tuple[str, str | None]:
     return plan or text.strip(), criteria
 
 
-_FRACTION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*/\s*(100|10|1)(?![\d.])")
+_RATIO = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:/|\bout\s+of\b)\s*(\d+(?:\.\d+)?)(?!\.?\d)", re.IGNORECASE
+)
 _LABELLED = re.compile(r"\bscore\b\s*(?:is|of|:|=)?\s*(\d+(?:\.\d+)?)\s*(%)?", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(%)?")
 
 
-def _scale(value: float, percent: bool) -> float | None:
+def _scale(number: str, percent: bool) -> float | None:
+    """A bare number on its scale: ``70%``; ``0.7`` or ``1.0`` (a decimal up to 1) on 0-1;
+    any other number up to 10 on 0-10 (so ``1`` is 0.1, like ``2`` is 0.2). Larger: no score."""
+    value = float(number)
     if percent:
-        value /= 100
-    elif value > 10:
-        return None
-    elif value > 1:
-        value /= 10
-    return min(max(value, 0.0), 1.0)
+        return min(value / 100, 1.0)
+    if "." in number and value <= 1:
+        return value
+    return value / 10 if value <= 10 else None
 
 
 def parse_score(text: str) -> float | None:
     """An evaluator's score as a number in ``[0, 1]``, or ``None`` if the reply holds none.
 
-    Read in order of reliability: a fraction (``7/10``, ``0.7/1``, ``70/100``),
-    a labelled number (``Score: 7``), then the first number in the reply. A
-    bare number up to 1 is on the 0-1 scale, up to 10 on the 0-10 scale;
-    ``70%`` is a percentage; larger numbers are not scores.
+    Read in order of reliability: a ratio (``7/10``, ``7 out of 10``,
+    ``0.7/1``, ``70/100``: any scale), a labelled number (``Score: 7``), then
+    the first number in the reply. Bare numbers are read as :func:`_scale`
+    says, the same way whatever their value.
     """
-    fraction = _FRACTION.search(text)
-    if fraction:
-        value, scale = float(fraction.group(1)), float(fraction.group(2))
-        if value <= scale:
+    for ratio in _RATIO.finditer(text):
+        value, scale = float(ratio.group(1)), float(ratio.group(2))
+        if 0 < scale and value <= scale:
             return value / scale
     labelled = _LABELLED.search(text)
     if labelled:
-        score = _scale(float(labelled.group(1)), bool(labelled.group(2)))
+        score = _scale(labelled.group(1), bool(labelled.group(2)))
         if score is not None:
             return score
     for number in _NUMBER.finditer(text):
-        score = _scale(float(number.group(1)), bool(number.group(2)))
+        score = _scale(number.group(1), bool(number.group(2)))
         if score is not None:
             return score
     return None
