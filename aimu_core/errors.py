@@ -60,6 +60,7 @@ __all__ = [
     "StructuredOutputError",
     "ToolArgumentError",
     "ToolError",
+    "ToolServerError",
     "ToolSignatureError",
     "UnknownProviderError",
     "UnsafePathError",
@@ -179,6 +180,14 @@ class ToolSignatureError(ToolError, TypeError):
 
 class ToolArgumentError(ToolError, ValueError):
     """A model called a tool with arguments that do not match its schema."""
+
+
+class ToolServerError(ToolError, builtins.ConnectionError):
+    """A tool server (an MCP server) cannot be started or reached, or died mid-call.
+
+    Unlike a tool that raises (the model reads the error and goes on), this ends
+    the turn: ``chat()`` raises it and leaves ``messages`` as they were.
+    """
 
 
 class SandboxError(ToolError, PermissionError):
