@@ -205,3 +205,44 @@ def test_async_failure_rolls_back():
         assert [m["role"] for m in client.messages] == ["user", "assistant"]
 
     asyncio.run(run())
+
+
+# -- capabilities the model lacks (issue 15) ---------------------------------------------
+
+
+@tool
+def _shout(text: str) -> str:
+    """Upper-case the text."""
+    return text.upper()
+
+
+@pytest.mark.parametrize("make", [aimu_core.client, aio.client])
+def test_tools_on_a_model_without_tool_support_are_not_sent_and_warned_once(make) -> None:
+    model = f"scripted:no-tools-{make.__module__.replace('.', '-')}"  # ad hoc, no ;tools flag
+    client = make(model, tools=[_shout])
+
+    async def chat(text: str) -> str:
+        result = client.chat(text)
+        return await result if asyncio.iscoroutine(result) else result
+
+    with pytest.warns(UserWarning, match="does not support tool calling") as caught:
+        assert asyncio.run(chat("hi")) == "hi"
+    (warning,) = caught
+    assert "add ;tools to the model string" in str(warning.message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert asyncio.run(chat("again")) == "again"  # once per model and process
+    assert [r["tools"] for r in client.client.requests] == [[], []]
+
+
+def test_the_vision_hint_fits_the_model_in_hand() -> None:
+    from aimu_core.testing.conformance import TINY_PNG
+
+    with pytest.raises(ConfigurationError) as catalog:
+        aimu_core.client("scripted:echo").chat("look", images=[TINY_PNG])
+    assert "use a model of this catalog with vision: scripted" in str(catalog.value)
+    assert ";vision" not in str(catalog.value)  # flags are refused on catalog models
+    with pytest.raises(ConfigurationError) as ad_hoc:
+        aimu_core.client("scripted:my-model").chat("look", images=[TINY_PNG])
+    assert "add ;vision to the model string" in str(ad_hoc.value)
+    assert aimu_core.client("scripted:my-model;vision").chat("look", images=[TINY_PNG]) == "look"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -30,7 +31,7 @@ from ..tools.toolbox import Toolbox, ToolResult
 from .delta import Delta, ToolCallAccumulator
 from .generate_kwargs import merge_kwargs, translate_kwargs
 from .images import ImageInput, user_content
-from .spec import AdHocModel, Model
+from .spec import AdHocModel, Model, capability_hint
 from .stream import Phase, StreamChunk, parse_include
 from .thinking import ThinkSplitter
 
@@ -161,8 +162,8 @@ class ChatState:
             raise ConfigurationError(f"the message must be a string, got {type(text).__name__}")
         if images and not self.model.supports_vision:
             raise ConfigurationError(
-                f"model {self.model.value!r} does not accept images; use a vision model "
-                "(see `aimu models`) or add ;vision to the model string if it does"
+                f"model {self.model.value!r} does not accept images; "
+                f"{capability_hint(self.model, 'vision')}"
             )
 
     def _user_message(self, text: str, images: Iterable[ImageInput] | None) -> dict[str, Any]:
@@ -280,6 +281,23 @@ def tool_message(call: dict[str, Any], response: str) -> dict[str, Any]:
     }
 
 
+_warned_no_tools: set[str] = set()
+
+
+def _warn_no_tools(model: Model | AdHocModel) -> None:
+    """Tools set on a model that cannot call them are not sent (a server may reject them):
+    say so once per model and process, the way an unsupported generation kwarg is."""
+    if model.value in _warned_no_tools:
+        return
+    _warned_no_tools.add(model.value)
+    warnings.warn(
+        f"model {model.value!r} does not support tool calling, so its tools are not offered; "
+        f"{capability_hint(model, 'tools')}",
+        UserWarning,
+        stacklevel=5,
+    )
+
+
 _NO_TOOLS = Toolbox()  # holds no state, so one instance serves every call without tools
 
 
@@ -313,6 +331,9 @@ class ToolLoop:
         #: True while this call runs tools: a tool calling chat() on this client is refused.
         self.in_tools = False
         has_tools = use_tools and (state.tools or state.mcp_client is not None)
+        if has_tools and not state.model.supports_tools:
+            _warn_no_tools(state.model)
+            has_tools = False
         self.toolbox = Toolbox(state.tools, state.mcp_client) if has_tools else _NO_TOOLS
 
     def start(self) -> None:

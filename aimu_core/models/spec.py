@@ -149,3 +149,20 @@ class AdHocModel:
     @property
     def supports_vision(self) -> bool:
         return self.spec.vision
+
+
+def capability_hint(model: Model | AdHocModel, capability: str) -> str:
+    """How to get *capability* (``tools``, ``thinking``, ``vision``) for *model*'s provider.
+
+    A model outside any catalog takes its capabilities from the ``;flags`` of its
+    model string; a catalog member's are fixed, so the hint names the catalog's
+    models that have it instead.
+    """
+    if isinstance(model, AdHocModel):
+        return f"add ;{capability} to the model string if the model can do it"
+    catalog = type(model)
+    able = [m.value for m in _members(catalog) if getattr(m.spec, capability)]
+    if not able:
+        return f"no model of this provider's catalog has {capability}; use another provider"
+    shown = ", ".join(able[:6]) + (", ..." if len(able) > 6 else "")
+    return f"use a model of this catalog with {capability}: {shown} (see `aimu models`)"
