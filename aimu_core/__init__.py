@@ -27,7 +27,14 @@ _LAZY = {
     "StreamChunk": "aimu_core.models",
     "TextProvider": "aimu_core.records",
     "ToolRecord": "aimu_core.records",
+    "embed": "aimu_core.embeddings",
+    "embedding_client": "aimu_core.embeddings",
+    "generate_image": "aimu_core.images",
     "hookimpl": "aimu_core.hookspecs",
+    "image_client": "aimu_core.images",
+    "ImageClient": "aimu_core.images",
+    "ImageModel": "aimu_core.images",
+    "ImageSpec": "aimu_core.images",
     "resolve_model_string": "aimu_core.models",
     "tool": "aimu_core.tools",
 }
@@ -35,8 +42,10 @@ _LAZY = {
 __all__ = sorted([*_LAZY, "chat", "client", "__version__"])
 
 if TYPE_CHECKING:
+    from .embeddings import embed, embedding_client
     from .errors import AimuError
     from .hookspecs import hookimpl
+    from .images import ImageClient, ImageModel, ImageSpec, generate_image, image_client
     from .models import (
         BaseModelClient,
         Model,

@@ -19,6 +19,13 @@ What is here, by purpose:
 * the client contract: :class:`BaseModelClient`, :class:`AsyncBaseModelClient`,
   :class:`Delta`, :class:`ToolCallDelta`, :data:`PORTABLE_KWARGS`, :data:`FINISH_REASONS`;
 * models: :class:`Model`, :class:`ModelSpec`, :class:`AdHocModel`;
+* the image contract (``aimu_image_providers``): :class:`BaseImageClient`,
+  :class:`AsyncBaseImageClient` (implement ``_generate``), :class:`ImageModel`,
+  :class:`ImageSpec`, :class:`AdHocImageModel`, :data:`IMAGE_KWARGS`, :data:`OnStep`,
+  :class:`StreamAbandoned`;
+* embeddings: :class:`BaseEmbeddingClient`, :class:`AsyncBaseEmbeddingClient` (one
+  ``_embed`` each), :class:`EmbeddingModel`, :class:`EmbeddingSpec` (a record's
+  ``embedding_client=`` and ``embedding_models=``);
 * images in user messages: :data:`ImageInput`, :func:`image_part`, :func:`split_data_url`;
 * calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
   :func:`tool_arguments`;
@@ -40,6 +47,7 @@ _ERRORS = (
     "AimuError",
     "AuthenticationError",
     "ConfigurationError",
+    "ContentBlockedError",
     "ContextLengthError",
     "ModelNotFoundError",
     "PluginError",
@@ -48,6 +56,9 @@ _ERRORS = (
     "RateLimitError",
     "RequestTimeoutError",
     "StreamInterruptedError",
+    "ToolArgumentError",
+    "ToolError",
+    "ToolServerError",
     "mask_url",
     "quoted",
     "redact",
@@ -81,12 +92,24 @@ _LAZY: dict[str, str] = {
     "AdHocModel": "aimu_core.models.spec",
     "Model": "aimu_core.models.spec",
     "ModelSpec": "aimu_core.models.spec",
+    "AsyncBaseEmbeddingClient": "aimu_core.embeddings.base",
+    "BaseEmbeddingClient": "aimu_core.embeddings.base",
+    "EmbeddingModel": "aimu_core.embeddings.spec",
+    "EmbeddingSpec": "aimu_core.embeddings.spec",
     "AsyncBaseModelClient": "aimu_core.models.base",
     "BaseModelClient": "aimu_core.models.base",
     "Delta": "aimu_core.models.delta",
     "FINISH_REASONS": "aimu_core.models.delta",
     "ToolCallDelta": "aimu_core.models.delta",
     "PORTABLE_KWARGS": "aimu_core.models.generate_kwargs",
+    "AdHocImageModel": "aimu_core.images.spec",
+    "ImageModel": "aimu_core.images.spec",
+    "ImageSpec": "aimu_core.images.spec",
+    "AsyncBaseImageClient": "aimu_core.images.base",
+    "BaseImageClient": "aimu_core.images.base",
+    "IMAGE_KWARGS": "aimu_core.images.base",
+    "OnStep": "aimu_core.images.base",
+    "StreamAbandoned": "aimu_core.images.base",
     "ImageInput": "aimu_core.models.images",
     "image_part": "aimu_core.models.images",
     "split_data_url": "aimu_core.models.images",
@@ -109,10 +132,13 @@ __all__ = sorted(_LAZY)
 # checkers only (at run time __getattr__ loads each name on first use).
 # ruff: noqa: F401
 if TYPE_CHECKING:
+    from .embeddings.base import AsyncBaseEmbeddingClient, BaseEmbeddingClient
+    from .embeddings.spec import EmbeddingModel, EmbeddingSpec
     from .errors import (
         AimuError,
         AuthenticationError,
         ConfigurationError,
+        ContentBlockedError,
         ContextLengthError,
         ModelNotFoundError,
         PluginError,
@@ -121,6 +147,9 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestTimeoutError,
         StreamInterruptedError,
+        ToolArgumentError,
+        ToolError,
+        ToolServerError,
         mask_url,
         quoted,
         redact,
@@ -142,6 +171,14 @@ if TYPE_CHECKING:
         timeout_error,
         transport_error,
     )
+    from .images.base import (
+        IMAGE_KWARGS,
+        AsyncBaseImageClient,
+        BaseImageClient,
+        OnStep,
+        StreamAbandoned,
+    )
+    from .images.spec import AdHocImageModel, ImageModel, ImageSpec
     from .models.base import AsyncBaseModelClient, BaseModelClient
     from .models.delta import FINISH_REASONS, Delta, ToolCallDelta
     from .models.generate_kwargs import PORTABLE_KWARGS

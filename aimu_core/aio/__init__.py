@@ -14,23 +14,35 @@ from typing import TYPE_CHECKING, Any
 # public name -> "module:attribute" that defines it
 _LAZY = {
     "Agent": "aimu_core.agents.agent:AsyncAgent",
+    "AsyncBaseEmbeddingClient": "aimu_core.embeddings.base:AsyncBaseEmbeddingClient",
+    "AsyncBaseImageClient": "aimu_core.images.base:AsyncBaseImageClient",
     "AsyncBaseModelClient": "aimu_core.models.base:AsyncBaseModelClient",
     "Chain": "aimu_core.agents.chain:AsyncChain",
     "EvaluatorOptimizer": "aimu_core.agents.evaluator_optimizer:AsyncEvaluatorOptimizer",
+    "ImageClient": "aimu_core.images.client:AsyncImageClient",
     "LoopLocal": "aimu_core.models.loop_local:LoopLocal",
     "ModelClient": "aimu_core.models.client:AsyncModelClient",
     "OrchestratorAgent": "aimu_core.agents.orchestrator:AsyncOrchestratorAgent",
     "Parallel": "aimu_core.agents.parallel:AsyncParallel",
     "PlanExecuteEvaluator": "aimu_core.agents.plan_execute_evaluator:AsyncPlanExecuteEvaluator",
     "Router": "aimu_core.agents.router:AsyncRouter",
+    "embed": "aimu_core.embeddings.client:async_embed",
+    "embedding_client": "aimu_core.embeddings.client:async_embedding_client",
     "Runner": "aimu_core.agents.runner:AsyncRunner",
     "SkillAgent": "aimu_core.agents.skill_agent:AsyncSkillAgent",
     "ThreadedAsyncClient": "aimu_core.models.threaded:ThreadedAsyncClient",
+    "generate_image": "aimu_core.images.client:async_generate_image",
+    "image_client": "aimu_core.images.client:async_image_client",
 }
 
 __all__ = sorted([*_LAZY, "chat", "client"])
 
 if TYPE_CHECKING:
+    from ..embeddings.client import async_embed as embed
+    from ..embeddings.client import async_embedding_client as embedding_client
+    from ..images.client import AsyncImageClient as ImageClient
+    from ..images.client import async_generate_image as generate_image
+    from ..images.client import async_image_client as image_client
     from ..models.client import AsyncModelClient as ModelClient
     from ..models.stream import Phase, StreamChunk
 

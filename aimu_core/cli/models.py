@@ -27,17 +27,7 @@ def _models(args: argparse.Namespace) -> int:
 
     manager = get_manager()
     rows: list[dict[str, Any]] = []
-    providers: list[tuple[str, Any, Any, str | None]] = [
-        (prefix, record, manager.owner("text_providers", prefix), None)
-        for prefix, record in manager.text_providers.items()
-    ]
-    # A prefix two plugins claim is unusable (PluginConflictError), but listed, marked.
-    for (kind, prefix), claims in manager.conflicted.items():
-        if kind == "text_providers":
-            claimants = " and ".join(manager.conflicts[(kind, prefix)])
-            providers += [(prefix, record, owner, claimants) for record, owner in claims]
-    providers.sort(key=lambda p: (p[0], p[2].label if p[2] else ""))
-    for prefix, record, owner, conflict in providers:
+    for prefix, record, owner, conflict in _claims(manager, "text_providers"):
         if prefix != record.name:
             continue  # an alias: listed under the provider's own name
         plugin = owner.label if owner else ""
@@ -52,6 +42,7 @@ def _models(args: argparse.Namespace) -> int:
                     "thinking": member.supports_thinking,
                     "vision": member.supports_vision,
                     "conflict": conflict,
+                    "kind": "text",
                 }
             )
         if record.open_catalog:
@@ -65,8 +56,10 @@ def _models(args: argparse.Namespace) -> int:
                     "thinking": None,
                     "vision": None,
                     "conflict": conflict,
+                    "kind": "text",
                 }
             )
+    rows += _embedding_rows(manager)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -75,7 +68,10 @@ def _models(args: argparse.Namespace) -> int:
         return 0
     width = max(len(r["model"]) for r in rows)
     for row in rows:
-        if row["tools"] is None:
+        if row["kind"] == "embedding":
+            size = f", {row['dimensions']} dimensions" if row["dimensions"] else ""
+            caps = f"embedding{size}"
+        elif row["tools"] is None:
             caps = "any model id; capabilities from ;flags"
         else:
             caps = ", ".join(c for c in ("tools", "thinking", "vision") if row[c]) or "-"
@@ -99,3 +95,43 @@ def _options(model: str, *, as_json: bool) -> int:
     print(f"  provider options:   {', '.join(options)}")
     print(f"  generation kwargs:  {', '.join(sorted(generation)) or '-'}")
     return 0
+
+
+def _embedding_rows(manager: Any) -> list[dict[str, Any]]:
+    """One row per embedding model, marked ``kind: embedding``; an open catalog adds ``<id>``."""
+    rows: list[dict[str, Any]] = []
+    for prefix, record, owner, conflict in _claims(manager, "embedding_providers"):
+        if prefix != record.name:
+            continue  # an alias: listed under the provider's own name
+        models = [(m.value, m.spec.dimensions) for m in record.embedding_models or ()]
+        if record.open_catalog:
+            models.append(("<id>@<url>" if record.requires_base_url else "<id>", None))
+        for model_id, dimensions in models:
+            rows.append(
+                {
+                    "model": f"{prefix}:{model_id}",
+                    "provider": prefix,
+                    "plugin": owner.label if owner else "",
+                    "kind": "embedding",
+                    "dimensions": dimensions,
+                    "conflict": conflict,
+                }
+            )
+    return rows
+
+
+def _claims(manager: Any, kind: str) -> list[tuple[str, Any, Any, str | None]]:
+    """(prefix, record, owner, conflict) of every claim on a *kind* namespace, sorted.
+
+    A prefix two plugins claim is unusable (PluginConflictError), but listed, marked.
+    """
+    claims: list[tuple[str, Any, Any, str | None]] = [
+        (prefix, record, manager.owner(kind, prefix), None)
+        for prefix, record in getattr(manager, kind).items()
+    ]
+    for (claimed_kind, prefix), conflicted in manager.conflicted.items():
+        if claimed_kind == kind:
+            claimants = " and ".join(manager.conflicts[(kind, prefix)])
+            claims += [(prefix, record, owner, claimants) for record, owner in conflicted]
+    claims.sort(key=lambda c: (c[0], c[2].label if c[2] else ""))
+    return claims

