@@ -157,6 +157,24 @@ def test_provider_that_requires_a_base_url(pm: PluginManager) -> None:
     assert resolved.model_string == "server:my-model@http://127.0.0.1:8080/v1"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "server:my-model@http://127.0.0.1:8080/v1;tools",
+        "server:my-model@http://127.0.0.1:8080/v1;tools,thinking,vision",
+        "scripted:my-model;vision",
+        "scripted:my-model",
+    ],
+)
+def test_model_string_keeps_the_flags_and_resolves_to_the_same_model(
+    pm: PluginManager, text: str
+) -> None:
+    resolved = resolve_model_string(text, manager=pm)
+    assert resolved.model_string == text
+    again = resolve_model_string(resolved.model_string, manager=pm)
+    assert again == resolved
+
+
 def test_base_url_needs_a_scheme(pm: PluginManager) -> None:
     with pytest.raises(ConfigurationError, match="must start with http:// or https://"):
         resolve_model_string("scripted:x@localhost:8080", manager=pm)
