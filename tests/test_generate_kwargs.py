@@ -39,6 +39,18 @@ def test_unsupported_portable_kwarg_is_dropped_with_one_warning() -> None:
     ]
 
 
+def test_a_kwarg_one_model_cannot_use_is_said_of_that_model() -> None:
+    # OpenAI's reasoning models take no temperature; its other models do.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for model in ("o3", "o3", "o4-mini"):
+            translate_kwargs({"temperature": 0.2}, {}, provider="t-model", model=model)
+    assert [str(w.message) for w in caught] == [
+        "Model 'o3' of provider 't-model' does not support 'temperature'; it is ignored.",
+        "Model 'o4-mini' of provider 't-model' does not support 'temperature'; it is ignored.",
+    ]
+
+
 def test_unknown_kwarg_is_rejected_with_the_valid_names() -> None:
     with pytest.raises(ConfigurationError) as info:
         translate_kwargs(

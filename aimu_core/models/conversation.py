@@ -139,7 +139,11 @@ class ChatState:
         if not merged:
             return merged
         return translate_kwargs(
-            merged, self.GENERATE_KWARGS, self.NATIVE_KWARGS, provider=self.provider
+            merged,
+            self.GENERATE_KWARGS,
+            self.NATIVE_KWARGS,
+            provider=self.provider,
+            model=self.model.value,
         )
 
     def _call_inputs(

@@ -32,7 +32,7 @@ PORTABLE_KWARGS: dict[str, str] = {
     "repeat_penalty": "a number",
 }
 
-_warned: set[tuple[str, str]] = set()
+_warned: set[tuple[str, str | None, str]] = set()
 
 
 def _valid(key: str, value: Any) -> bool:
@@ -72,14 +72,17 @@ def translate_kwargs(
     native: frozenset[str] | set[str] = frozenset(),
     *,
     provider: str,
+    model: str | None = None,
 ) -> dict[str, Any]:
     """Validate portable *kwargs* and rename them for a provider.
 
     Args:
         kwargs: merged user kwargs.
-        supported: portable name -> the provider's name for it.
+        supported: portable name -> the provider's name for it (for *model*: one
+            provider's models may differ, as OpenAI's reasoning models do).
         native: provider-specific names accepted as they are.
         provider: used in messages ("openai", "anthropic", ...).
+        model: the model id, named in the warning for a kwarg it cannot use.
 
     Raises:
         ConfigurationError: an unknown key, or a value of the wrong type.
@@ -101,10 +104,15 @@ def translate_kwargs(
                 f"Generation kwarg {key}={quoted(value)} is invalid: it must be {PORTABLE_KWARGS[key]}"
             )
         if key not in supported:
-            if (provider, key) not in _warned:
-                _warned.add((provider, key))
+            if (provider, model, key) not in _warned:
+                _warned.add((provider, model, key))
+                who = (
+                    f"Model {model!r} of provider {provider!r}"
+                    if model
+                    else f"Provider {provider!r}"
+                )
                 warnings.warn(
-                    f"Provider {provider!r} does not support {key!r}; it is ignored.",
+                    f"{who} does not support {key!r}; it is ignored.",
                     UserWarning,
                     stacklevel=4,
                 )
