@@ -39,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "ConcurrentUseError",
     "ConfigurationError",
+    "ContentBlockedError",
     "ContextLengthError",
     "DegenerateTurnError",
     "HistoryCorruptError",
@@ -149,6 +150,25 @@ class ProviderConnectionError(ProviderError, builtins.ConnectionError):
 
 class ContextLengthError(ProviderError):
     """The conversation no longer fits the model's context window."""
+
+
+class ContentBlockedError(ProviderError):
+    """The provider refused the prompt or its output under its safety policy.
+
+    Rewording the prompt may help; retrying it unchanged will not.
+    ``reason`` is the provider's own code for the block, when it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status_code: int | None = None,
+        reason: str | None = None,
+    ):
+        super().__init__(message, provider=provider, status_code=status_code)
+        self.reason = reason
 
 
 class StreamInterruptedError(ProviderError):

@@ -74,6 +74,8 @@ class TextProvider:
         aliases: other prefixes that select this provider.
         open_catalog: any model id is accepted (a local server's or file's),
             with capabilities taken from the model string's ``;flags``.
+        open_model_id: how such an id looks, for ``aimu models``: ``<id>``, or
+            e.g. ``/path/to/model.gguf`` for a provider that takes files.
         accepts_base_url: ``@base_url`` may follow the model id.
         requires_base_url: ``@base_url`` must follow the model id.
         default_base_url: where the provider's server usually listens.
@@ -100,6 +102,7 @@ class TextProvider:
     models: type[Model] | None = None
     aliases: tuple[str, ...] = ()
     open_catalog: bool = False
+    open_model_id: str = "<id>"
     accepts_base_url: bool = False
     requires_base_url: bool = False
     default_base_url: str | None = None

@@ -23,12 +23,20 @@ class Phase(StrEnum):
     ``DONE``
         the last chunk of a stream: ``{"text", "thinking", "usage", "finish_reason"}``
         for the final model turn.
+    ``IMAGE_GENERATING``
+        progress of an image client's ``generate(stream=True)``: ``{"step", "total"}``
+        after each denoising step (1-based ``step`` of ``total``).
+    ``IMAGE``
+        one generated image, in the format the call asked for; an image stream
+        ends with one such chunk per image.
     """
 
     THINKING = "thinking"
     TOOL_CALLING = "tool_calling"
     GENERATING = "generating"
     DONE = "done"
+    IMAGE_GENERATING = "image_generating"
+    IMAGE = "image"
 
 
 class StreamChunk(NamedTuple):
