@@ -12,10 +12,33 @@ AIMU_PLUGIN_API = 1
 def aimu_tools() -> list[ToolRecord]:
     return [
         ToolRecord(
-            name="current_time",
+            name="time.now",
             tool="aimu_core.tools.builtin:current_time",
             description="The current date and time in a time zone",
-        )
+        ),
+        ToolRecord(
+            name="time.convert",
+            tool="aimu_core.tools.builtin:convert_time",
+            description="A date and time converted to another time zone",
+        ),
+        ToolRecord(
+            name="calculator",
+            tool="aimu_core.tools.calculator:calculate",
+            description="Arithmetic evaluated exactly and safely (no eval)",
+        ),
+        *(
+            ToolRecord(
+                name=f"files.{verb}",
+                tool=f"aimu_core.tools.files:{verb}_tool",
+                description=f"{what} in one sandbox folder",
+                factory=True,
+            )
+            for verb, what in (
+                ("read", "Read a text file"),
+                ("write", "Write a text file atomically"),
+                ("list", "List a folder"),
+            )
+        ),
     ]
 
 

@@ -137,7 +137,7 @@ def test_plugins_lists_every_plugin_with_status_and_cause(run_python: Runner) ->
     assert good["warnings"] == []
 
     assert rows["aimu-core"]["status"] == "loaded"
-    assert "current_time" in rows["aimu-core"]["contributes"]["tools"]
+    assert "time.now" in rows["aimu-core"]["contributes"]["tools"]
     assert rows["scripted"]["status"] == "loaded"
     assert rows["marker"]["status"] == "loaded"
     assert rows["versioned"]["status"] == "loaded" and rows["versioned"]["version"] == "2.0"

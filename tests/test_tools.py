@@ -374,6 +374,6 @@ def test_builtin_current_time_tool() -> None:
     assert box.call(call("current_time", '{"timezone": "UTC"}'))["response"].endswith("+00:00")
     error = box.call(call("current_time", '{"timezone": "Mars/Olympus"}'))["response"]
     assert error == (
-        "Error: tool current_time raised ValueError: unknown time zone 'Mars/Olympus'; "
-        "use an IANA name like 'Europe/Paris'"
+        "Error: unknown time zone 'Mars/Olympus'; use an IANA name like 'Europe/Paris'. "
+        "Call current_time again with corrected arguments."
     )

@@ -13,7 +13,8 @@ so agents and workflows nest. Each runner has one module, named for it, that
 holds the sync class, its async twin (``AsyncAgent`` ..., exported by
 :mod:`aimu_core.aio` under the same names as here) and the I/O-free core the
 two share. Names load on first use, so importing one runner does not import
-the others. See ``docs/explanation/runners.md``.
+the others. :func:`get` finds a runner class by its registered name
+(``get("chain")``), a plugin's runners included. See ``docs/explanation/runners.md``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _LAZY = {
     "Runner": ".runner",
     "SkillAgent": ".skill_agent",
     "Verdict": ".prompts",
+    "available": ".lookup",
+    "get": ".lookup",
     "parse_score": ".prompts",
     "parse_verdict": ".prompts",
 }
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from .agent import Agent
     from .chain import Chain
     from .evaluator_optimizer import Critique, EvaluatorOptimizer
+    from .lookup import available, get
     from .orchestrator import OrchestratorAgent
     from .parallel import Parallel
     from .plan_execute_evaluator import Attempt, PlanExecuteEvaluator

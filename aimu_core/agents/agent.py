@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypedDict
 
+from ..errors import ConfigurationError
 from ..models.images import ImageInput
 from ..models.stream import Phase, StreamChunk
 from ..tools.decorator import tool_spec
+from ..tools.lookup import resolve
+from ..tools.toolbox import ToolApproval
 from ._clients import check_client
 from .runner import (
     AsyncRunner,
@@ -57,14 +60,19 @@ class AgentOptions(TypedDict, total=False):
     max_iterations: int | None
     reset_messages_on_run: bool
     description: str
+    tool_approval: ToolApproval | None
+    deps: Any
+    concurrent_tool_calls: bool | None
+    mcp_client: Any
 
 
 class AgentCore(RunnerCore):
     """An agent: a client, a system message and tools; the client's tool loop does the work.
 
     Configuring the agent configures its client (the agent drives it):
-    ``system_message``, ``tools`` and ``max_iterations`` (the client's
-    ``max_tool_rounds``) are the client's own attributes.
+    ``system_message``, ``tools``, ``max_iterations`` (the client's
+    ``max_tool_rounds``), ``tool_approval``, ``deps`` and
+    ``concurrent_tool_calls`` are the client's own attributes.
     """
 
     def __init__(
@@ -73,10 +81,14 @@ class AgentCore(RunnerCore):
         system_message: str | None = None,
         *,
         name: str = "agent",
-        tools: Iterable[Callable[..., Any]] | None = None,
+        tools: Iterable[Callable[..., Any] | str] | None = None,
         max_iterations: int | None = None,
         reset_messages_on_run: bool = False,
         description: str = "",
+        tool_approval: ToolApproval | None = None,
+        deps: Any = None,
+        concurrent_tool_calls: bool | None = None,
+        mcp_client: Any = None,
     ) -> None:
         check_client(client, self._asynchronous, type(self).__name__)
         self.client = client
@@ -89,6 +101,18 @@ class AgentCore(RunnerCore):
             self.tools = list(tools)
         if max_iterations is not None:
             self.max_iterations = max_iterations
+        if tool_approval is not None:
+            if not callable(tool_approval):
+                raise ConfigurationError(
+                    "tool_approval must be a callable (name, arguments) -> bool or a reason"
+                )
+            client.tool_approval = tool_approval
+        if deps is not None:
+            client.deps = deps
+        if concurrent_tool_calls is not None:
+            client.concurrent_tool_calls = bool(concurrent_tool_calls)
+        if mcp_client is not None:
+            client.mcp_client = mcp_client  # aimu_mcp.MCPClient: its tools after the Python ones
 
     @property
     def system_message(self) -> str | None:
@@ -103,8 +127,8 @@ class AgentCore(RunnerCore):
         return self.client.tools
 
     @tools.setter
-    def tools(self, value: Iterable[Callable[..., Any]]) -> None:
-        value = list(value)
+    def tools(self, value: Iterable[Callable[..., Any] | str]) -> None:
+        value = resolve(value)  # names ("time.now") become their tools now
         for fn in value:
             tool_spec(fn)  # a bad signature fails here, not in the middle of a run
         self.client.tools = value
@@ -145,13 +169,24 @@ class Agent(AgentCore, Runner):
         client: the model client (``aimu_core.client(...)``); the agent drives it.
         system_message: sets the client's system message (kept when ``None``).
         name: names the agent's chunks and its conversation in ``messages``.
-        tools: ``@tool`` functions (the client's own when ``None``).
+        tools: ``@tool`` functions or names of registered tools (``"time.now"``,
+            ``"calculator"``, a group such as ``"time"``); the client's own when ``None``.
         max_iterations: rounds of tool calls per run (the client's
             ``max_tool_rounds``, 10 by default); at the limit one final call is
             made with tools disabled, so a run always ends with an answer.
         reset_messages_on_run: start every run from an empty conversation
             (the default keeps the conversation going, like a chat).
         description: what the agent does; shown to a model by :meth:`as_tool`.
+        tool_approval: ``approve(name, arguments)`` asked before each tool call:
+            ``True`` runs it, ``False`` or a reason (a string) refuses it and the
+            model reads the refusal as the tool's result. May be ``async``.
+        deps: handed to every tool that declares a ``ToolContext`` parameter
+            (``ctx.deps``); never shown to the model.
+        concurrent_tool_calls: run the tool calls of one model turn at once
+            (threads here, a ``TaskGroup`` in ``aimu_core.aio``); results go back
+            in call order. Off by default on the sync side, on for async.
+        mcp_client: an MCP client (``aimu_mcp.MCPClient``) whose tools are offered too;
+            a Python tool wins a name collision (sets the client's ``mcp_client``).
 
     A tool that raises or gets bad arguments becomes a tool message the model
     reads (and can act on); the run goes on. A failing model call raises and

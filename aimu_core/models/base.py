@@ -19,15 +19,20 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..tools.toolbox import Toolbox
+from ..tools.toolbox import Toolbox, ToolResult
 from .conversation import AsyncTurnGuard, ChatState, ToolLoop, TurnAssembler, TurnGuard
 from .delta import Delta
 from .images import ImageInput
 from .stream import Phase, StreamChunk, filter_phases
+from .structured import OutputSchema, StructuredTurn
 
 __all__ = ["AsyncBaseModelClient", "BaseModelClient"]
+
+#: At most this many threads run one turn's tool calls when ``concurrent_tool_calls``.
+_TOOL_THREADS = 8
 
 
 class BaseModelClient(ChatState, ABC):
@@ -101,7 +106,8 @@ class BaseModelClient(ChatState, ABC):
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
         include: Iterable[str | Phase] | str | None = None,
-    ) -> str | Iterator[StreamChunk]:
+        schema: Any = None,
+    ) -> Any:
         """Add a user turn, get the model's reply, and keep both in ``messages``.
 
         With ``use_tools`` and tools available, tool calls the model makes are
@@ -110,13 +116,17 @@ class BaseModelClient(ChatState, ABC):
         ``use_tools=False`` calls are stored on the assistant message, not run.
 
         Returns the final answer text, or with ``stream=True`` an iterator of
-        :class:`StreamChunk` (``include=`` keeps only the named phases).
+        :class:`StreamChunk` (``include=`` keeps only the named phases). With
+        ``schema=`` (a pydantic model or a JSON schema dict) it returns the
+        validated object instead, and the ``done`` chunk holds it as
+        ``content["structured"]`` (see :mod:`aimu_core.models.structured`).
         """
         phases, kwargs, images = self._call_inputs(user_message, images, generate_kwargs, include)
-        chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream)
+        output = OutputSchema(schema) if schema is not None else None
+        chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream, output)
         if stream:
             return filter_phases(chunks, phases)
-        return _final_text(chunks)
+        return _final(chunks, output)
 
     def generate(
         self,
@@ -125,13 +135,17 @@ class BaseModelClient(ChatState, ABC):
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
         include: Iterable[str | Phase] | str | None = None,
-    ) -> str | Iterator[StreamChunk]:
-        """One stateless completion of *prompt*; ``messages`` is not touched."""
+        schema: Any = None,
+    ) -> Any:
+        """One stateless completion of *prompt*; ``messages`` is not touched.
+
+        ``schema=`` works as in :meth:`chat`."""
         phases, kwargs, images = self._call_inputs(prompt, images, generate_kwargs, include)
-        chunks = self._generate_turn(prompt, images, kwargs, stream)
+        output = OutputSchema(schema) if schema is not None else None
+        chunks = self._generate_turn(prompt, images, kwargs, stream, output)
         if stream:
             return filter_phases(chunks, phases)
-        return _final_text(chunks)
+        return _final(chunks, output)
 
     # -- the loop ------------------------------------------------------------------
 
@@ -142,14 +156,16 @@ class BaseModelClient(ChatState, ABC):
         kwargs: dict[str, Any],
         use_tools: bool,
         stream: bool,
+        schema: OutputSchema | None = None,
     ) -> Iterator[StreamChunk]:
-        loop = ToolLoop(self, text, images, use_tools=use_tools)
+        loop = ToolLoop(self, text, images, use_tools=use_tools, schema=schema)
+        kwargs = loop.request_kwargs(kwargs)
         self._turns.enter(loop)  # one turn at a time (see models.conversation)
         try:
             loop.start()
             while True:
                 turn = loop.next_turn()
-                specs = loop.toolbox.specs() if loop.offers_tools else []
+                specs = loop.specs(loop.toolbox.specs() if loop.offers_tools else [])
                 for delta in self._chat(
                     self._outgoing(), tools=specs, generate_kwargs=kwargs, stream=stream
                 ):
@@ -157,34 +173,81 @@ class BaseModelClient(ChatState, ABC):
                 yield from turn.flush()
                 calls = loop.end_turn(turn)
                 if not calls:
+                    if loop.repair():
+                        continue
                     break
-                for call in calls:
-                    loop.in_tools = True
-                    result = loop.toolbox.call(call)
-                    loop.in_tools = False
+                for call, result in zip(calls, self._tool_results(loop, calls), strict=True):
                     yield loop.tool_result(call, result)
             yield loop.finish(turn)
         finally:
             loop.close()  # rolls back after an error or an abandoned stream
             self._turns.leave(loop)
 
+    def _tool_results(self, loop: ToolLoop, calls: list[dict[str, Any]]) -> Iterator[ToolResult]:
+        """One turn's tool results in call order: one by one, or with
+        ``concurrent_tool_calls`` all at once on threads."""
+        if self.concurrent_tool_calls and len(calls) > 1:
+            loop.in_tools = True
+            try:
+                with ThreadPoolExecutor(min(len(calls), _TOOL_THREADS)) as pool:
+                    results = list(pool.map(loop.toolbox.call, calls))
+            finally:
+                loop.in_tools = False
+            yield from results
+            return
+        for call in calls:
+            loop.in_tools = True
+            try:
+                result = loop.toolbox.call(call)
+            finally:
+                loop.in_tools = False
+            yield result
+
     def _generate_turn(
-        self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any], stream: bool
+        self,
+        prompt: str,
+        images: list[ImageInput] | None,
+        kwargs: dict[str, Any],
+        stream: bool,
+        schema: OutputSchema | None = None,
     ) -> Iterator[StreamChunk]:
-        turn = TurnAssembler(split_thinking=self.model.supports_thinking)
-        for delta in self._generate(prompt, images=images, generate_kwargs=kwargs, stream=stream):
-            yield from turn.feed(delta)
-        yield from turn.flush()
-        self._record_turn(turn)
-        yield turn.done()
+        structured = StructuredTurn.start(self, schema, tools=False) if schema else None
+        if structured is not None:
+            prompt, kwargs = structured.user_text(prompt), structured.request_kwargs(kwargs)
+        while True:
+            turn = TurnAssembler(split_thinking=self.model.supports_thinking)
+            for delta in self._generate(
+                prompt, images=images, generate_kwargs=kwargs, stream=stream
+            ):
+                yield from turn.feed(delta)
+            yield from turn.flush()
+            self._record_turn(turn)
+            problems = structured.check(turn.text) if structured is not None else None
+            if problems is None:
+                break
+            prompt = _repair_prompt(prompt, turn.text, structured, problems)  # type: ignore[arg-type]
+        yield _generate_done(self, turn, structured)
 
 
-def _final_text(chunks: Iterator[StreamChunk]) -> str:
-    text = ""
+def _repair_prompt(prompt: str, reply: str, structured: StructuredTurn, problems: str) -> str:
+    """generate() is stateless: its one repair request is the prompt, the reply and the fix."""
+    return f"{prompt}\n\n{reply}\n\n{structured.schema.repair_message(problems)}"
+
+
+def _generate_done(
+    client: ChatState, turn: TurnAssembler, structured: StructuredTurn | None
+) -> StreamChunk:
+    client.last_structured = structured.value if structured is not None else None
+    return turn.done(structured=structured.value) if structured is not None else turn.done()
+
+
+def _final(chunks: Iterator[StreamChunk], schema: OutputSchema | None) -> Any:
+    """What a call returns: the answer text, or with ``schema=`` the validated object."""
+    content: dict[str, Any] = {"text": ""}
     for chunk in chunks:
         if chunk.phase is Phase.DONE:
-            text = chunk.content["text"]
-    return text
+            content = chunk.content
+    return content.get("structured") if schema is not None else content["text"]
 
 
 class AsyncBaseModelClient(ChatState, ABC):
@@ -231,13 +294,15 @@ class AsyncBaseModelClient(ChatState, ABC):
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
         include: Iterable[str | Phase] | str | None = None,
-    ) -> str | AsyncIterator[StreamChunk]:
+        schema: Any = None,
+    ) -> Any:
         """``await client.chat(...)``: the answer, or with ``stream=True`` an async iterator."""
         phases, kwargs, images = self._call_inputs(user_message, images, generate_kwargs, include)
-        chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream)
+        output = OutputSchema(schema) if schema is not None else None
+        chunks = self._chat_turns(user_message, images, kwargs, use_tools, stream, output)
         if stream:
             return _afilter_phases(chunks, phases)
-        return await _afinal_text(chunks)
+        return await _afinal(chunks, output)
 
     async def generate(
         self,
@@ -246,13 +311,15 @@ class AsyncBaseModelClient(ChatState, ABC):
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
         include: Iterable[str | Phase] | str | None = None,
-    ) -> str | AsyncIterator[StreamChunk]:
+        schema: Any = None,
+    ) -> Any:
         """One stateless completion of *prompt*; ``messages`` is not touched."""
         phases, kwargs, images = self._call_inputs(prompt, images, generate_kwargs, include)
-        chunks = self._generate_turn(prompt, images, kwargs, stream)
+        output = OutputSchema(schema) if schema is not None else None
+        chunks = self._generate_turn(prompt, images, kwargs, stream, output)
         if stream:
             return _afilter_phases(chunks, phases)
-        return await _afinal_text(chunks)
+        return await _afinal(chunks, output)
 
     async def _chat_turns(
         self,
@@ -261,14 +328,18 @@ class AsyncBaseModelClient(ChatState, ABC):
         kwargs: dict[str, Any],
         use_tools: bool,
         stream: bool,
+        schema: OutputSchema | None = None,
     ) -> AsyncIterator[StreamChunk]:
-        loop = ToolLoop(self, text, images, use_tools=use_tools)
+        loop = ToolLoop(self, text, images, use_tools=use_tools, schema=schema)
+        kwargs = loop.request_kwargs(kwargs)
         await self._turns.enter(loop)  # one turn at a time (see models.conversation)
         try:
             loop.start()
             while True:
                 turn = loop.next_turn()
-                specs = await asyncio.to_thread(loop.toolbox.specs) if loop.offers_tools else []
+                specs = loop.specs(
+                    await asyncio.to_thread(loop.toolbox.specs) if loop.offers_tools else []
+                )
                 async for delta in self._chat(
                     self._outgoing(), tools=specs, generate_kwargs=kwargs, stream=stream
                 ):
@@ -278,6 +349,8 @@ class AsyncBaseModelClient(ChatState, ABC):
                     yield chunk
                 calls = loop.end_turn(turn)
                 if not calls:
+                    if loop.repair():
+                        continue
                     break
                 loop.in_tools = True
                 results = await self._run_tools(loop.toolbox, calls)
@@ -292,23 +365,40 @@ class AsyncBaseModelClient(ChatState, ABC):
     async def _run_tools(self, toolbox: Toolbox, calls: list[dict[str, Any]]) -> list[Any]:
         if not self.concurrent_tool_calls or len(calls) == 1:
             return [await toolbox.acall(call) for call in calls]
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(toolbox.acall(call)) for call in calls]
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(toolbox.acall(call)) for call in calls]
+        except BaseExceptionGroup as failed:
+            # What escapes a tool call (a dead tool server) surfaces as itself, as on the sync side.
+            raise failed.exceptions[0] from None
         return [task.result() for task in tasks]
 
     async def _generate_turn(
-        self, prompt: str, images: list[ImageInput] | None, kwargs: dict[str, Any], stream: bool
+        self,
+        prompt: str,
+        images: list[ImageInput] | None,
+        kwargs: dict[str, Any],
+        stream: bool,
+        schema: OutputSchema | None = None,
     ) -> AsyncIterator[StreamChunk]:
-        turn = TurnAssembler(split_thinking=self.model.supports_thinking)
-        async for delta in self._generate(
-            prompt, images=images, generate_kwargs=kwargs, stream=stream
-        ):
-            for chunk in turn.feed(delta):
+        structured = StructuredTurn.start(self, schema, tools=False) if schema else None
+        if structured is not None:
+            prompt, kwargs = structured.user_text(prompt), structured.request_kwargs(kwargs)
+        while True:
+            turn = TurnAssembler(split_thinking=self.model.supports_thinking)
+            async for delta in self._generate(
+                prompt, images=images, generate_kwargs=kwargs, stream=stream
+            ):
+                for chunk in turn.feed(delta):
+                    yield chunk
+            for chunk in turn.flush():
                 yield chunk
-        for chunk in turn.flush():
-            yield chunk
-        self._record_turn(turn)
-        yield turn.done()
+            self._record_turn(turn)
+            problems = structured.check(turn.text) if structured is not None else None
+            if problems is None:
+                break
+            prompt = _repair_prompt(prompt, turn.text, structured, problems)  # type: ignore[arg-type]
+        yield _generate_done(self, turn, structured)
 
 
 async def _afilter_phases(
@@ -325,9 +415,9 @@ async def _afilter_phases(
         await chunks.aclose()  # type: ignore[attr-defined]
 
 
-async def _afinal_text(chunks: AsyncIterator[StreamChunk]) -> str:
-    text = ""
+async def _afinal(chunks: AsyncIterator[StreamChunk], schema: OutputSchema | None) -> Any:
+    content: dict[str, Any] = {"text": ""}
     async for chunk in chunks:
         if chunk.phase is Phase.DONE:
-            text = chunk.content["text"]
-    return text
+            content = chunk.content
+    return content.get("structured") if schema is not None else content["text"]

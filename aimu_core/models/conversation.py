@@ -33,6 +33,7 @@ from .generate_kwargs import merge_kwargs, translate_kwargs
 from .images import ImageInput, user_content
 from .spec import AdHocModel, Model, capability_hint
 from .stream import Phase, StreamChunk, parse_include
+from .structured import NativeSchema, OutputSchema, StructuredTurn
 from .thinking import ThinkSplitter
 
 __all__ = [
@@ -60,6 +61,17 @@ class ChatState:
     NATIVE_KWARGS: ClassVar[frozenset[str]] = frozenset()
     #: Rounds of tool calls one ``chat()`` may make before the model must answer.
     max_tool_rounds: int = 10
+    #: Asked before each tool call runs (``aimu_core.tools.ToolApproval``); ``None``: all run.
+    tool_approval: Any = None
+    #: Handed to tools that take a ``ToolContext`` (``ctx.deps``).
+    deps: Any = None
+    #: Run the tool calls of one model turn at once (threads; a TaskGroup when async).
+    concurrent_tool_calls: bool = False
+    #: The validated object of the last ``schema=`` call (``None`` after a call without one).
+    last_structured: Any = None
+    #: Called with ``messages`` when a ``chat()`` turn completes, before it counts as done:
+    #: if it raises, the turn is rolled back (how ``aimu_core.history`` binds a conversation).
+    _after_turn: Any = None
     #: What serializes this client's turns: ``TurnGuard``, or ``AsyncTurnGuard`` for async.
     _guard_type: ClassVar[type[TurnGuard] | type[AsyncTurnGuard]]
     _turns: TurnGuard | AsyncTurnGuard
@@ -160,6 +172,12 @@ class ChatState:
         self._check_inputs(text, images)
         kwargs = self._prepare_kwargs(generate_kwargs)
         return phases, kwargs, list(images) if images else None
+
+    def _native_schema(self, schema: OutputSchema) -> NativeSchema | None:
+        """How this provider holds a reply to *schema* itself; ``None``: prompt-and-parse.
+
+        Providers override this (see :mod:`aimu_core.models.structured`)."""
+        return None
 
     def _check_inputs(self, text: object, images: Iterable[ImageInput] | None) -> None:
         if not isinstance(text, str):
@@ -264,7 +282,7 @@ class TurnAssembler:
             message["thinking"] = self.thinking
         return message
 
-    def done(self) -> StreamChunk:
+    def done(self, **extra: Any) -> StreamChunk:
         return StreamChunk(
             Phase.DONE,
             {
@@ -272,6 +290,7 @@ class TurnAssembler:
                 "thinking": self.thinking,
                 "usage": self.usage,
                 "finish_reason": self.finish_reason,
+                **extra,
             },
         )
 
@@ -324,6 +343,7 @@ class ToolLoop:
         images: list[ImageInput] | None,
         *,
         use_tools: bool,
+        schema: OutputSchema | None = None,
     ) -> None:
         self._state = state
         self._text = text
@@ -338,10 +358,47 @@ class ToolLoop:
         if has_tools and not state.model.supports_tools:
             _warn_no_tools(state.model)
             has_tools = False
-        self.toolbox = Toolbox(state.tools, state.mcp_client) if has_tools else _NO_TOOLS
+        self.toolbox = (
+            Toolbox(state.tools, state.mcp_client, approval=state.tool_approval, deps=state.deps)
+            if has_tools
+            else _NO_TOOLS
+        )
+        #: The call's ``schema=`` at work, if any (see :mod:`aimu_core.models.structured`).
+        self.structured = (
+            StructuredTurn.start(state, schema, tools=True) if schema is not None else None
+        )
+        self._repair: list[dict[str, Any]] = []
 
     def start(self) -> None:
-        self._append(self._state._user_message(self._text, self._images))
+        text = self.structured.user_text(self._text) if self.structured else self._text
+        self._append(self._state._user_message(text, self._images))
+
+    def specs(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The tool specs of the next request (an output tool added when that is the way)."""
+        return self.structured.specs(tools) if self.structured else tools
+
+    def request_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The next request's kwargs (a provider's native schema kwargs added)."""
+        return self.structured.request_kwargs(kwargs) if self.structured else kwargs
+
+    def repair(self) -> bool:
+        """After the model's answer: with ``schema=``, check it. An invalid answer the first
+        time adds one repair request and returns True (ask the model again); the second
+        time raises ``StructuredOutputError``. A repaired answer replaces the invalid one."""
+        if self.structured is None:
+            return False
+        answer = self._state.messages[-1]
+        problems = self.structured.check(answer.get("content") or "")
+        if problems is None:
+            if self._repair:  # the invalid answer and the repair request leave the history
+                dropped = {id(message) for message in self._repair}
+                self._state.messages[:] = [m for m in self._state.messages if id(m) not in dropped]
+                self._added = [m for m in self._added if id(m) not in dropped]
+            return False
+        request = {"role": "user", "content": self.structured.schema.repair_message(problems)}
+        self._append(request)
+        self._repair = [answer, request]
+        return True
 
     @property
     def offers_tools(self) -> bool:
@@ -356,6 +413,8 @@ class ToolLoop:
         """Record the model's turn; return the tool calls to run now (none: the loop is over)."""
         self._check_live()
         message = turn.message()
+        if self.structured is not None:
+            self.structured.take(message)
         at_limit = bool(self.toolbox) and not self.offers_tools
         if at_limit and message.get("tool_calls"):
             # The last request offered no tools, yet the model called some: calls
@@ -381,8 +440,14 @@ class ToolLoop:
 
     def finish(self, turn: TurnAssembler) -> StreamChunk:
         self._check_live()
+        if self._state._after_turn is not None:
+            self._state._after_turn(self._state.messages)
         self._finished = True
-        return turn.done()
+        if self.structured is None:
+            self._state.last_structured = None
+            return turn.done()
+        self._state.last_structured = self.structured.value
+        return turn.done(structured=self.structured.value)
 
     def close(self) -> None:
         """Roll the conversation back unless the call finished (an error, an abandoned stream)."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from ..errors import ToolArgumentError, ToolSignatureError, quoted
+from .context import is_context_annotation
 
 __all__ = ["tool", "tool_spec", "validate_arguments"]
 
@@ -66,6 +67,7 @@ def tool(
             },
         }
         fn.__tool_arguments__ = model  # type: ignore[attr-defined]
+        fn.__tool_context__ = _context_parameter(fn)  # type: ignore[attr-defined]
         return fn
 
     return decorate(func) if func is not None else decorate
@@ -117,6 +119,8 @@ def _arguments_model(fn: Callable[..., Any]) -> Any:
                 f"@tool cannot describe *args/**kwargs ({fn.__qualname__}, parameter "
                 f"{param.name!r}); name each argument"
             )
+        if is_context_annotation(hints.get(param.name)):
+            continue  # injected at call time (ToolContext), never shown to the model
         if param.name not in hints:
             raise ToolSignatureError(
                 f"@tool needs a type annotation on parameter {param.name!r} of {fn.__qualname__}"
@@ -133,6 +137,13 @@ def _arguments_model(fn: Callable[..., Any]) -> Any:
         )
     except Exception as exc:
         raise ToolSignatureError(f"@tool cannot describe {fn.__qualname__}: {exc}") from None
+
+
+def _context_parameter(fn: Callable[..., Any]) -> str | None:
+    """The name of *fn*'s ``ToolContext`` parameter, if it has one."""
+    hints = inspect.get_annotations(fn, eval_str=True)
+    params = (name for name, hint in hints.items() if name != "return")
+    return next((name for name in params if is_context_annotation(hints[name])), None)
 
 
 def _parse_docstring(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:

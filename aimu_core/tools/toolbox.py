@@ -3,7 +3,9 @@
 Python tools are looked up by name first, then the MCP client's tools: a
 Python tool wins a name collision. Every failure (unknown tool, bad JSON, bad
 arguments, an exception in the tool) becomes text the model can read and act
-on; the conversation goes on.
+on; the conversation goes on. So does a call the ``approval`` callable
+refuses. The approval callable's own exceptions are not the model's business:
+they propagate, and the turn is rolled back.
 """
 
 from __future__ import annotations
@@ -14,10 +16,16 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ..errors import ToolArgumentError, quoted
+from ..errors import ToolArgumentError, ToolServerError, quoted
+from .context import ToolContext
 from .decorator import tool_spec, validate_arguments
+from .lookup import resolve
 
-__all__ = ["MCPToolSource", "Toolbox", "ToolResult"]
+__all__ = ["MCPToolSource", "ToolApproval", "ToolResult", "Toolbox"]
+
+#: ``approve(name, arguments)``: ``True`` runs the call; ``False`` or a reason (a string)
+#: refuses it, and the model reads the refusal as the tool's result. May be ``async``.
+ToolApproval = Callable[[str, dict[str, Any]], Any]
 
 
 class MCPToolSource(Protocol):
@@ -28,18 +36,33 @@ class MCPToolSource(Protocol):
 
 
 class ToolResult(dict[str, Any]):
-    """``{"name", "arguments", "response"}``: the content of a ``tool_calling`` chunk."""
+    """``{"name", "arguments", "response"}``: the content of a ``tool_calling`` chunk
+    (with ``"refused": True`` when the approval callable refused the call)."""
 
 
 class Toolbox:
-    """The tools one model call may use."""
+    """The tools one model call may use.
+
+    Args:
+        tools: ``@tool`` functions, or names of registered tools (``"time.now"``).
+        mcp_client: a source of remote tools.
+        approval: asked before each call runs (see :data:`ToolApproval`).
+        deps: handed to tools that take a :class:`~aimu_core.tools.ToolContext`.
+    """
 
     def __init__(
-        self, tools: Sequence[Callable[..., Any]] = (), mcp_client: MCPToolSource | None = None
+        self,
+        tools: Sequence[Callable[..., Any] | str] = (),
+        mcp_client: MCPToolSource | None = None,
+        *,
+        approval: ToolApproval | None = None,
+        deps: Any = None,
     ) -> None:
-        self._python = {tool_spec(fn)["function"]["name"]: fn for fn in tools}
+        self._python = {tool_spec(fn)["function"]["name"]: fn for fn in resolve(tools)}
         self._mcp = mcp_client
         self._mcp_specs: list[dict[str, Any]] | None = None
+        self._approval = approval
+        self._deps = deps
 
     def _remote_specs(self) -> list[dict[str, Any]]:
         if self._mcp is None:
@@ -87,9 +110,18 @@ class Toolbox:
     def call(self, call: dict[str, Any]) -> ToolResult:
         """Run one OpenAI-format tool call; the response is always a string."""
         name, arguments, error = self._prepare(call)
+        if error is None and self._approval is not None:
+            verdict = self._approval(name, arguments)
+            if inspect.isawaitable(verdict):
+                verdict = asyncio.run(_await(verdict))
+            error = _refusal(name, verdict)
+            if error is not None:
+                return ToolResult(name=name, arguments=arguments, response=error, refused=True)
         if error is None:
             try:
-                response = _as_text(self._invoke(name, arguments))
+                response = _as_text(self._invoke(call, name, arguments))
+            except ToolServerError:
+                raise  # a dead tool server ends the turn (rolled back), see ToolServerError
             except Exception as exc:
                 response = _error_text(name, exc)
         else:
@@ -99,23 +131,45 @@ class Toolbox:
     async def acall(self, call: dict[str, Any]) -> ToolResult:
         """Async :meth:`call`: coroutine tools are awaited, sync ones run in a thread."""
         name, arguments, error = self._prepare(call)
+        if error is None and self._approval is not None:
+            verdict = self._approval(name, arguments)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+            error = _refusal(name, verdict)
+            if error is not None:
+                return ToolResult(name=name, arguments=arguments, response=error, refused=True)
         if error is None:
             try:
                 if name in self._python and inspect.iscoroutinefunction(self._python[name]):
                     fn = self._python[name]
-                    response = _as_text(await fn(**validate_arguments(fn, arguments)))
+                    response = _as_text(await fn(**self._kwargs(fn, call, arguments)))
                 else:
-                    response = _as_text(await asyncio.to_thread(self._invoke, name, arguments))
+                    response = _as_text(
+                        await asyncio.to_thread(self._invoke, call, name, arguments)
+                    )
+            except ToolServerError:
+                raise  # a dead tool server ends the turn (rolled back), see ToolServerError
             except Exception as exc:
                 response = _error_text(name, exc)
         else:
             response = error
         return ToolResult(name=name, arguments=arguments, response=response)
 
-    def _invoke(self, name: str, arguments: dict[str, Any]) -> Any:
+    def _kwargs(
+        self, fn: Callable[..., Any], call: dict[str, Any], arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        kwargs = validate_arguments(fn, arguments)
+        context = getattr(fn, "__tool_context__", None)
+        if context is not None:
+            kwargs[context] = ToolContext(
+                deps=self._deps, tool_name=call["function"]["name"], call_id=call.get("id", "")
+            )
+        return kwargs
+
+    def _invoke(self, call: dict[str, Any], name: str, arguments: dict[str, Any]) -> Any:
         if name in self._python:
             fn = self._python[name]
-            result = fn(**validate_arguments(fn, arguments))
+            result = fn(**self._kwargs(fn, call, arguments))
             if inspect.isawaitable(result):
                 result = asyncio.run(_await(result))
             return result
@@ -134,6 +188,19 @@ def _as_text(value: Any) -> str:
         return json.dumps(value, default=str)
     except (TypeError, ValueError):
         return str(value)
+
+
+def _refusal(name: str, verdict: Any) -> str | None:
+    """The tool message for a refused call, or ``None`` when *verdict* approves it."""
+    if verdict is True:
+        return None
+    if isinstance(verdict, str) and verdict.strip():
+        return f"Error: the call to {name} was refused: {verdict.strip()}"
+    if verdict is False or verdict is None or isinstance(verdict, str):
+        return f"Error: the call to {name} was refused. Do not call it again this way."
+    raise TypeError(
+        f"tool_approval must return True, False or a reason (a string), got {quoted(verdict)}"
+    )
 
 
 def _error_text(name: str, exc: Exception) -> str:
