@@ -46,7 +46,7 @@ def _models(args: argparse.Namespace) -> int:
                 }
             )
         if record.open_catalog:
-            suffix = "<id>@<url>" if record.requires_base_url else "<id>"
+            suffix = record.open_model_id + ("@<url>" if record.requires_base_url else "")
             rows.append(
                 {
                     "model": f"{prefix}:{suffix}",
@@ -72,7 +72,7 @@ def _models(args: argparse.Namespace) -> int:
             size = f", {row['dimensions']} dimensions" if row["dimensions"] else ""
             caps = f"embedding{size}"
         elif row["tools"] is None:
-            caps = "any model id; capabilities from ;flags"
+            caps = "a model outside the catalog; capabilities from ;flags"
         else:
             caps = ", ".join(c for c in ("tools", "thinking", "vision") if row[c]) or "-"
         if row["conflict"]:
@@ -105,7 +105,8 @@ def _embedding_rows(manager: Any) -> list[dict[str, Any]]:
             continue  # an alias: listed under the provider's own name
         models = [(m.value, m.spec.dimensions) for m in record.embedding_models or ()]
         if record.open_catalog:
-            models.append(("<id>@<url>" if record.requires_base_url else "<id>", None))
+            suffix = record.open_model_id + ("@<url>" if record.requires_base_url else "")
+            models.append((suffix, None))
         for model_id, dimensions in models:
             rows.append(
                 {

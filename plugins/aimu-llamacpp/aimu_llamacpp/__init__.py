@@ -87,6 +87,7 @@ def aimu_text_providers() -> list[TextProvider]:
             async_client="aimu_llamacpp.client:AsyncLlamaCppClient",
             models=LlamaCppModel,
             open_catalog=True,
+            open_model_id="/path/to/model.gguf",
             discover=discover,
             discover_priority=DISCOVER_PRIORITY,
             description="In-process GGUF models through llama.cpp (embedded offline default model)",

@@ -46,6 +46,23 @@ def test_discover_names_the_embedded_model(monkeypatch: pytest.MonkeyPatch) -> N
     assert default_model_string() == "llamacpp:gemma-3-270m"
 
 
+def test_aimu_models_says_a_model_outside_the_catalog_is_a_gguf_path(
+    capsys: pytest.CaptureFixture[str], model_path: str
+) -> None:
+    from aimu_core.cli import main
+
+    assert main(["models"]) == 0
+    listing = capsys.readouterr().out
+    (row,) = [line for line in listing.splitlines() if line.startswith("llamacpp:/")]
+    assert row.split()[0] == "llamacpp:/path/to/model.gguf"
+    assert row.endswith("a model outside the catalog; capabilities from ;flags")
+    # What the listing shows is what works: a path with flags.
+    flagged = aimu_core.client(f"llamacpp:{model_path};tools", n_ctx=256)
+    assert flagged.resolved.model_string == f"llamacpp:{model_path};tools"
+    with pytest.raises(ModelNotFoundError):
+        aimu_core.client("llamacpp:foo;tools")
+
+
 def test_plugin_import_is_cheap() -> None:
     import subprocess
     import sys
