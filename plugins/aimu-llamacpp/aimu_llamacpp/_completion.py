@@ -13,7 +13,13 @@ generator that runs on the model's thread (:mod:`._jobs`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import os
+import sys
+import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -95,14 +101,45 @@ def _grammar(model: LoadedModel, grammar: Any) -> Any:
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError("Generation kwarg grammar is empty")
     vocab = llama_cpp.llama_model_get_vocab(model.llm.model)
-    sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode(), str(root).encode())
+    with _stderr_captured() as parser_output:
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode(), str(root).encode())
+    why = " ".join(parser_output().split())
+    if why:
+        _log.debug("llama.cpp grammar parser: %s", why)
     if not sampler:
+        detail = f": {why[:200]}" if why else ""
         raise ConfigurationError(
-            "Generation kwarg grammar is not valid GBNF (llama.cpp could not parse it; see "
-            "https://github.com/ggml-org/llama.cpp/blob/master/grammars/README.md)"
+            f"Generation kwarg grammar is not valid GBNF (llama.cpp could not parse it{detail}; "
+            "see https://github.com/ggml-org/llama.cpp/blob/master/grammars/README.md)"
         )
     llama_cpp.llama_sampler_free(sampler)
     return grammar
+
+
+_log = logging.getLogger("aimu_llamacpp.llama_cpp")
+_stderr_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _stderr_captured() -> Iterator[Any]:
+    """Catch what C code writes to file descriptor 2 meanwhile (llama.cpp's grammar parser
+    prints its errors there, not through the log callback); yields a getter for the text.
+
+    The descriptor is the process's, so a write by another thread in that moment is
+    caught too: the window is one parse, and what is caught goes to the log.
+    """
+    captured = ""
+    with _stderr_lock, tempfile.TemporaryFile() as sink:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lambda: captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured = sink.read().decode("utf-8", "replace")
 
 
 def _translate(exc: BaseException, text: str) -> AimuError:

@@ -301,6 +301,19 @@ def test_native_sampling_kwargs(client: Any) -> None:
     assert text and set(text) <= set("0123456789 ,")
 
 
+def test_an_invalid_grammar_is_one_error_and_nothing_on_stderr(
+    client: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    capfd.readouterr()
+    with caplog.at_level("DEBUG", logger="aimu_llamacpp.llama_cpp"):
+        with pytest.raises(ConfigurationError, match="not valid GBNF") as info:
+            client.generate("Hi", generate_kwargs={"grammar": "this is not gbnf ::="})
+    assert "expecting ::=" in str(info.value)  # llama.cpp's reason, in the error
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""  # not printed by the C parser
+    assert "error parsing grammar" in caplog.text  # the log has it
+
+
 def test_bad_generate_kwargs(client: Any) -> None:
     with pytest.raises(ConfigurationError, match="not_a_kwarg"):
         client.chat("Hi", generate_kwargs={"not_a_kwarg": 1})
