@@ -30,6 +30,8 @@ _LAZY = {
     "LoopbackServer": "loopback",
     "Request": "loopback",
     "Response": "loopback",
+    "FAKE_DIMENSIONS": "fake_embeddings",
+    "fake_vector": "fake_embeddings",
     "FakeAPI": "fake_api",
     "Handler": "fake_api",
     "Scripted": "fake_api",
@@ -42,6 +44,7 @@ __all__ = sorted(_LAZY)
 if TYPE_CHECKING:
     from .distributions import scripted_site, write_distribution
     from .fake_api import FakeAPI, Handler, Scripted, last_user_text, presented_key
+    from .fake_embeddings import FAKE_DIMENSIONS, fake_vector
     from .imports import RUNNER_PACKAGES, modules_after
     from .loopback import LoopbackServer, Request, Response
     from .scripted import (
