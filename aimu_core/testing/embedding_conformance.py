@@ -122,7 +122,7 @@ class EmbeddingConformance:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Live, no fault can be provoked: the matrix is not collected at all.
-        cls.test_fault = EmbeddingConformance._test_fault if cls.scripted else None  # type: ignore[assignment]
+        cls.test_fault = EmbeddingConformance._test_fault if cls.scripted else None
 
     @pytest.fixture
     def client_options(self) -> dict[str, Any]:
