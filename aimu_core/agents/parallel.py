@@ -3,8 +3,9 @@
 :class:`ParallelCore` holds the workers, checks that none shares a
 conversation with another, and joins or aggregates the results. The fan-out
 is the I/O, so it is each class's own: ``Parallel`` runs the workers in a
-thread pool, ``AsyncParallel`` as tasks of one ``asyncio.TaskGroup``; a failure
-stops the others and every failure is raised together in an ``ExceptionGroup``.
+thread pool (or on any ``concurrent.futures.Executor`` given as ``executor=``),
+``AsyncParallel`` as tasks of one ``asyncio.TaskGroup``; a failure stops the
+others and every failure is raised together in an ``ExceptionGroup``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import contextlib
 import queue
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Executor, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..models.stream import StreamChunk
+from ..models.stream import Phase, StreamChunk
 from ._clients import fork_client, fork_clients
 from .prompts import AGGREGATE_PROMPT, fill
 from .runner import AsyncRunner, Runner, aclose_stream, check_name, close_stream
@@ -138,7 +139,39 @@ class Parallel(ParallelCore, Workflow):
     conversation are refused. If workers fail, an ``ExceptionGroup`` holds
     every failure. Streamed chunks of the workers interleave as they come,
     ``iteration`` being the worker's index; the aggregator's follow.
+
+    ``executor`` runs the workers on any ``concurrent.futures.Executor`` instead
+    of a thread pool of this run's own (the caller shuts it down). One that runs
+    work in other processes (aimu-ray's) needs workers that can be sent there:
+    agents on :class:`~aimu_core.agents.recipe.RecipeClient` clients. Their
+    conversations stay where they ran, and each streams its answer as one chunk.
     """
+
+    def __init__(
+        self, workers: Sequence[Any], *, executor: Executor | None = None, **options: Any
+    ) -> None:
+        super().__init__(workers, **options)
+        self.executor = executor
+
+    @classmethod
+    def from_client(
+        cls,
+        client: Any,
+        prompts: Sequence[str | None],
+        *,
+        executor: Executor | None = None,
+        **options: Any,
+    ) -> Any:
+        """:meth:`ParallelCore.from_client`, with an *executor* for the workers."""
+        parallel = super().from_client(client, prompts, **options)
+        parallel.executor = executor
+        return parallel
+
+    def _pool(self) -> tuple[Executor, bool]:
+        """The executor to use, and whether this run owns it (and must shut it down)."""
+        if self.executor is not None:
+            return self.executor, False
+        return ThreadPoolExecutor(self._pool_size(), thread_name_prefix=self.name), True
 
     def _answer(
         self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
@@ -149,7 +182,8 @@ class Parallel(ParallelCore, Workflow):
     def _fan_out(
         self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
     ) -> list[str]:
-        with ThreadPoolExecutor(self._pool_size(), thread_name_prefix=self.name) as pool:
+        pool, owned = self._pool()
+        try:
             futures = [
                 pool.submit(worker.run, task, generate_kwargs, False, images)
                 for worker in self.workers
@@ -157,6 +191,11 @@ class Parallel(ParallelCore, Workflow):
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:
                 future.cancel()  # those not started yet, after a failure
+            if not owned:
+                wait(futures)  # the rest finish on the caller's executor before we read them
+        finally:
+            if owned:
+                pool.shutdown(wait=True)
         return self._outcomes(futures)
 
     def _outcomes(self, futures: list[Future[Any]]) -> list[str]:
@@ -187,11 +226,16 @@ class Parallel(ParallelCore, Workflow):
                 close_stream(chunks)
             return output.text
 
-        pool = ThreadPoolExecutor(self._pool_size(), thread_name_prefix=self.name)
+        pool, owned = self._pool()
+        local = owned or isinstance(pool, ThreadPoolExecutor)
         futures: list[Future[Any]] = []
         try:
             for index, worker in enumerate(self.workers):
-                future = pool.submit(pump, index, worker)
+                if local:
+                    future = pool.submit(pump, index, worker)
+                else:  # another process cannot reach our queue: its answer comes whole
+                    future = pool.submit(worker.run, task, generate_kwargs, False, images)
+                    future.add_done_callback(_answer_chunk(events, worker, index))
                 future.add_done_callback(lambda _: events.put(_FINISHED))
                 futures.append(future)
             pending = len(futures)
@@ -205,11 +249,27 @@ class Parallel(ParallelCore, Workflow):
                 yield event
         finally:
             stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            if owned:
+                pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                for future in futures:
+                    future.cancel()
+                wait(futures)
         results = self._outcomes(futures)
         yield from self._stream_flow(
             self._finish(task, results), generate_kwargs, iteration=len(self.workers) - 1
         )
+
+
+def _answer_chunk(events: queue.SimpleQueue[Any], worker: Any, index: int) -> Any:
+    """A done-callback putting a worker's whole answer on the stream as one chunk."""
+
+    def put(future: Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            chunk = StreamChunk(Phase.GENERATING, future.result(), worker.name, index)
+            events.put(chunk)
+
+    return put
 
 
 class AsyncParallel(ParallelCore, AsyncWorkflow):
