@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import AimuError
 from ._args import add_model_arguments, client_from_args, prompt_text
+from .logs import add_history_arguments, keep_history, move_history, new_conversation
 
 __all__ = ["add_parser"]
 
@@ -38,11 +39,13 @@ def add_parser(commands: Any) -> None:
     )
     add_model_arguments(chat)
     chat.add_argument("-s", "--system", help="system message")
+    add_history_arguments(chat)
     chat.set_defaults(func=_chat)
 
 
 def _chat(args: argparse.Namespace) -> int:
     client, kwargs = client_from_args(args, system_message=args.system)
+    keep_history(args, client)
     if args.prompt is not None:
         prompt = read_prompt(args.prompt)
         _reply(client, prompt, kwargs, stream=not args.no_stream)
@@ -103,6 +106,7 @@ def _command(text: str, client: Any, args: argparse.Namespace) -> Any:
         print(_HELP, file=sys.stderr)
     elif name == "/reset":
         client.reset()
+        new_conversation(client)
         print("(new conversation)", file=sys.stderr)
     elif name == "/system":
         client.system_message = rest or None
@@ -113,6 +117,7 @@ def _command(text: str, client: Any, args: argparse.Namespace) -> Any:
             return client
         args.model = rest
         new, _ = client_from_args(args, system_message=client.system_message)
+        move_history(client, new)
         print(f"(now chatting with {new.resolved.model_string})", file=sys.stderr)
         return new
     else:

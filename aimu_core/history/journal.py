@@ -159,14 +159,16 @@ class JournalStorage(Storage):
         Wrap a TinyDB read-modify-write in it so that it is atomic across processes.
         """
         with self._thread_lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._file_lock.acquire(timeout=self._lock_timeout)
             except TimeoutError as exc:
                 raise HistoryError(
                     f"history file {str(self.path)!r} is locked by another process for more "
                     f"than {self._lock_timeout:g} s; is a writer stuck? (lock: {self.path}.lock)"
                 ) from exc
+            except OSError as exc:
+                raise self._os_error(exc) from exc
             try:
                 self._catch_up()
                 if self._torn:
@@ -235,11 +237,14 @@ class JournalStorage(Storage):
         except (TypeError, ValueError) as exc:
             raise HistoryError(f"cannot save to {self.path}: {exc} (only JSON values)") from exc
         data = line.encode("utf-8")
-        if self._fd is None:
-            self._open_for_append()
-        assert self._fd is not None
-        os.write(self._fd, data)
-        os.fsync(self._fd)
+        try:
+            if self._fd is None:
+                self._open_for_append()
+            assert self._fd is not None
+            os.write(self._fd, data)
+            os.fsync(self._fd)
+        except OSError as exc:  # disk full, read-only: the line is not acknowledged
+            raise self._os_error(exc) from exc
         self._offset += len(data)
         # Apply the line as written, so the state holds exactly what a reader replays.
         self._apply(json.loads(line))
@@ -375,6 +380,12 @@ class JournalStorage(Storage):
         self._state, self._inode, self._offset, self._snapshot_bytes = {}, None, 0, 0
         self._torn = False
         self._dirty.clear()
+
+    def _os_error(self, exc: OSError) -> HistoryError:
+        return HistoryError(
+            f"cannot write history file {str(self.path)!r}: {exc.strerror or exc}; "
+            "set AIMU_DATA_DIR to a writable folder (or use --no-log)"
+        )
 
     def _corrupt(self, why: str) -> HistoryCorruptError:
         path = str(self.path)

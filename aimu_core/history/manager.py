@@ -217,18 +217,26 @@ class ConversationManager:
         are first replaced by the stored ones (its system message included).
         A failed turn saves nothing; a save that fails fails the turn.
         """
-        if restore and self.conversation_id is not None:
-            stored = self.load_conversation(self.conversation_id, switch=False)
-            head = stored[0] if stored and stored[0].get("role") == "system" else None
-            client.reset(system_message=head["content"] if head else None)
-            client.messages.extend(stored[1:] if head else stored)
+        if restore:
+            self.restore(client)
         label = model or _model_string(client)
 
         def save(messages: list[dict[str, Any]]) -> None:
             self.update_conversation(messages, model=label)
 
+        save.manager = self  # type: ignore[attr-defined]  # the CLI finds the manager here
         client._after_turn = save
         self._bound.append(client)
+
+    def restore(self, client: Any) -> None:
+        """Replace *client*'s ``messages`` (system message included) by the current
+        conversation's; nothing happens when there is no current conversation."""
+        if self.conversation_id is None:
+            return
+        stored = self.load_conversation(self.conversation_id, switch=False)
+        head = stored[0] if stored and stored[0].get("role") == "system" else None
+        client.reset(system_message=head["content"] if head else None)
+        client.messages.extend(stored[1:] if head else stored)
 
     def unbind(self, client: Any) -> None:
         """Stop saving *client*'s turns."""
