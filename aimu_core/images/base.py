@@ -41,7 +41,7 @@ import threading
 import uuid
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -80,7 +80,7 @@ OnStep = Callable[[int, int], None]
 ImageOut = Any  # PIL.Image.Image | bytes | str | pathlib.Path, by format
 
 _MIME_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
-_warned: set[tuple[str, str]] = set()
+_warned: set[tuple[str, str, str]] = set()
 
 
 class StreamAbandoned(AimuError):
@@ -170,16 +170,16 @@ class _ImageCalls:
                     "use a model that supports image-to-image"
                 )
             reference = _load_reference(reference_image)
-        kwargs = self._kwargs(
-            {
-                **self.spec.generation_kwargs,
-                **self.default_generate_kwargs,
-                **(generate_kwargs or {}),
-            }
-        )
+        given = {**self.default_generate_kwargs, **(generate_kwargs or {})}
+        kwargs = self._kwargs({**self.spec.generation_kwargs, **given}, given=given.keys())
         return _Call(prompt, num_images, str(format), reference, kwargs)
 
-    def _kwargs(self, merged: Mapping[str, Any]) -> dict[str, Any]:
+    def _kwargs(
+        self, merged: Mapping[str, Any], given: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """Check *merged* kwargs; drop those this provider (or model) cannot use, warning
+        once for each the user *given* (the spec's own defaults are dropped quietly)."""
+        given = merged.keys() if given is None else given
         out: dict[str, Any] = {}
         for key, value in merged.items():
             if value is None:
@@ -206,7 +206,8 @@ class _ImageCalls:
                         f"use {low} to {high}"
                     )
             if key not in self.SUPPORTED_KWARGS or (key == "steps" and self.spec.steps is None):
-                _warn_once(self.provider, key)
+                if key in given:
+                    _warn_once(self.provider, self.spec.id, key)
                 continue
             out[key] = value
         if self.spec.sizes and ("width" in out or "height" in out):
@@ -301,12 +302,12 @@ def _valid(key: str, value: Any) -> bool:
             return isinstance(value, str)
 
 
-def _warn_once(provider: str, key: str) -> None:
-    if (provider, key) in _warned:
+def _warn_once(provider: str, model_id: str, key: str) -> None:
+    if (provider, model_id, key) in _warned:
         return
-    _warned.add((provider, key))
+    _warned.add((provider, model_id, key))
     warnings.warn(
-        f"Image provider {provider!r} does not use {key!r} (for this model); it is ignored.",
+        f"Image provider {provider!r} does not use {key!r} for {model_id!r}; it is ignored.",
         UserWarning,
         stacklevel=5,
     )

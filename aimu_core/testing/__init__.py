@@ -2,8 +2,10 @@
 
 The scripted provider is for tests only: nothing installs it. Register
 :mod:`aimu_core.testing.scripted` as a plugin in-process, or give a subprocess
-:func:`scripted_site` on its ``PYTHONPATH``. Names load on first use. The conformance kit lives in
-:mod:`aimu_core.testing.conformance` (it imports pytest). A plugin's fake network API
+:func:`scripted_site` on its ``PYTHONPATH``. Names load on first use. The conformance kits live in
+:mod:`aimu_core.testing.conformance` and :mod:`aimu_core.testing.image_conformance`
+(they import pytest, on first use of their names here). The scripted image provider is
+:mod:`aimu_core.testing.scripted_images`. A plugin's fake network API
 subclasses :class:`FakeAPI` (:mod:`aimu_core.testing.fake_api`). See
 ``docs/how-to/test-a-plugin.md``.
 """
@@ -33,6 +35,12 @@ _LAZY = {
     "FAKE_DIMENSIONS": "fake_embeddings",
     "fake_vector": "fake_embeddings",
     "FakeAPI": "fake_api",
+    "IMAGE_FAULTS": "image_conformance",
+    "ImageProviderConformance": "image_conformance",
+    "IMAGE_FAILURES": "scripted_images",
+    "ScriptedAsyncImageClient": "scripted_images",
+    "ScriptedImageClient": "scripted_images",
+    "ScriptedImageModel": "scripted_images",
     "Handler": "fake_api",
     "Scripted": "fake_api",
     "last_user_text": "fake_api",
@@ -45,6 +53,7 @@ if TYPE_CHECKING:
     from .distributions import scripted_site, write_distribution
     from .fake_api import FakeAPI, Handler, Scripted, last_user_text, presented_key
     from .fake_embeddings import FAKE_DIMENSIONS, fake_vector
+    from .image_conformance import IMAGE_FAULTS, ImageProviderConformance
     from .imports import RUNNER_PACKAGES, modules_after
     from .loopback import LoopbackServer, Request, Response
     from .scripted import (
@@ -57,6 +66,12 @@ if TYPE_CHECKING:
         ScriptedClient,
         ScriptedModel,
         Turn,
+    )
+    from .scripted_images import (
+        IMAGE_FAILURES,
+        ScriptedAsyncImageClient,
+        ScriptedImageClient,
+        ScriptedImageModel,
     )
 
 
