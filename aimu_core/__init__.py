@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "AimuError": "aimu_core.errors",
     "BaseModelClient": "aimu_core.models",
+    "FallbackClient": "aimu_core.models.fallback",
     "ImageProvider": "aimu_core.records",
     "MemoryBackend": "aimu_core.records",
     "Model": "aimu_core.models",

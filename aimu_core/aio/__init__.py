@@ -19,6 +19,7 @@ _LAZY = {
     "AsyncBaseModelClient": "aimu_core.models.base:AsyncBaseModelClient",
     "Chain": "aimu_core.agents.chain:AsyncChain",
     "EvaluatorOptimizer": "aimu_core.agents.evaluator_optimizer:AsyncEvaluatorOptimizer",
+    "FallbackClient": "aimu_core.models.fallback:AsyncFallbackClient",
     "ImageClient": "aimu_core.images.client:AsyncImageClient",
     "LoopLocal": "aimu_core.models.loop_local:LoopLocal",
     "ModelClient": "aimu_core.models.client:AsyncModelClient",
