@@ -26,6 +26,12 @@ def aimu_tools() -> list[ToolRecord]:
             tool="aimu_core.tools.calculator:calculate",
             description="Arithmetic evaluated exactly and safely (no eval)",
         ),
+        ToolRecord(
+            name="generate_image",
+            tool="aimu_core.images.tool:generate_image_tool",
+            description="Generate images from a description (AIMU_IMAGE_MODEL, or model=)",
+            factory=True,
+        ),
         *(
             ToolRecord(
                 name=f"files.{verb}",
