@@ -20,7 +20,17 @@ __all__ = ["main"]
 
 # Subcommand modules, in the order `aimu --help` lists them. A module is
 # imported only to add its parser: keep their top-level imports cheap.
-_COMMANDS = ("chat", "complete", "models", "plugins", "tools", "runners", "prompts", "logs")
+_COMMANDS = (
+    "chat",
+    "complete",
+    "image",
+    "models",
+    "plugins",
+    "tools",
+    "runners",
+    "prompts",
+    "logs",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
