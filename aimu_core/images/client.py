@@ -20,6 +20,7 @@ __all__ = [
     "ImageClient",
     "async_generate_image",
     "async_image_client",
+    "load_client_class",
     "resolve_image_model",
 ]
 
@@ -81,6 +82,12 @@ def _build(resolved: ResolvedImageModel, asynchronous: bool, options: dict[str, 
     if resolved.base_url is not None:
         options["base_url"] = resolved.base_url
     return cls(resolved.model, **options)
+
+
+def load_client_class(resolved: ResolvedImageModel) -> type[BaseImageClient]:
+    """The provider's sync client class for *resolved*, imported and checked (not built):
+    what ``aimu image`` reads ``NATIVE_KWARGS`` from."""
+    return _load_client(resolved.provider, resolved.provider.client, False)
 
 
 def _load_client(record: ImageProvider, path: str, asynchronous: bool) -> type:
