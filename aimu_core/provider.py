@@ -29,6 +29,8 @@ What is here, by purpose:
 * images in user messages: :data:`ImageInput`, :func:`image_part`, :func:`split_data_url`;
 * calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
   :func:`tool_arguments`;
+* structured output (``schema=``): override ``_native_schema(schema: OutputSchema)``
+  to return a :class:`NativeSchema` (request kwargs, or a forced output tool);
 * raw text of in-process models: :class:`ToolCallExtractor`, :func:`parse_call`,
   :func:`plain_transcript`, :data:`TRANSCRIPT_STOP`, :class:`Trim`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
@@ -114,6 +116,8 @@ _LAZY: dict[str, str] = {
     "image_part": "aimu_core.models.images",
     "split_data_url": "aimu_core.models.images",
     "LoopLocal": "aimu_core.models.loop_local",
+    "NativeSchema": "aimu_core.models.structured",
+    "OutputSchema": "aimu_core.models.structured",
     "async_sdk_deltas": "aimu_core.sdk_calls",
     "sdk_deltas": "aimu_core.sdk_calls",
     "tool_arguments": "aimu_core.sdk_calls",
@@ -185,6 +189,7 @@ if TYPE_CHECKING:
     from .models.images import ImageInput, image_part, split_data_url
     from .models.loop_local import LoopLocal
     from .models.spec import AdHocModel, Model, ModelSpec
+    from .models.structured import NativeSchema, OutputSchema
     from .models.text_replies import (
         TRANSCRIPT_STOP,
         ToolCallExtractor,

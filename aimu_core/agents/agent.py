@@ -146,17 +146,20 @@ class AgentCore(RunnerCore):
         return [(self.name, self.client)]
 
     def _chat_options(
-        self, generate_kwargs: Mapping[str, Any] | None, stream: bool, images: Any
+        self, generate_kwargs: Mapping[str, Any] | None, stream: bool, images: Any, schema: Any
     ) -> dict[str, Any]:
         """Start a run: the keyword arguments of the client's ``chat`` that runs it."""
         if self.reset_messages_on_run:
             self.client.reset()
-        return {
+        options = {
             "generate_kwargs": generate_kwargs,
             "use_tools": True,
             "stream": stream,
             "images": images,
         }
+        if schema is not None:  # a client without structured output still runs plain tasks
+            options["schema"] = schema
+        return options
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, client={self.client!r})"
@@ -191,6 +194,10 @@ class Agent(AgentCore, Runner):
     A tool that raises or gets bad arguments becomes a tool message the model
     reads (and can act on); the run goes on. A failing model call raises and
     leaves ``messages`` as it was before the run.
+
+    ``run(task, schema=Model)`` returns a validated object instead of text (see
+    ``aimu_core.models.structured``): the tools run as usual, and the final answer
+    must match the schema.
     """
 
     def run(
@@ -199,8 +206,10 @@ class Agent(AgentCore, Runner):
         generate_kwargs: Mapping[str, Any] | None = None,
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
-    ) -> str | Iterator[StreamChunk]:
-        result = self.client.chat(task, **self._chat_options(generate_kwargs, stream, images))
+        schema: Any = None,
+    ) -> Any:
+        options = self._chat_options(generate_kwargs, stream, images, schema)
+        result = self.client.chat(task, **options)
         return self._tagged(result) if stream else result
 
     def _tagged(self, chunks: Iterator[StreamChunk]) -> Iterator[StreamChunk]:
@@ -224,8 +233,10 @@ class AsyncAgent(AgentCore, AsyncRunner):
         generate_kwargs: Mapping[str, Any] | None = None,
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
-    ) -> str | AsyncIterator[StreamChunk]:
-        result = await self.client.chat(task, **self._chat_options(generate_kwargs, stream, images))
+        schema: Any = None,
+    ) -> Any:
+        options = self._chat_options(generate_kwargs, stream, images, schema)
+        result = await self.client.chat(task, **options)
         return self._tagged(result) if stream else result
 
     async def _tagged(self, chunks: AsyncIterator[StreamChunk]) -> AsyncIterator[StreamChunk]:
