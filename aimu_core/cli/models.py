@@ -60,6 +60,7 @@ def _models(args: argparse.Namespace) -> int:
                 }
             )
     rows += _embedding_rows(manager)
+    rows += _image_rows(manager)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -71,6 +72,8 @@ def _models(args: argparse.Namespace) -> int:
         if row["kind"] == "embedding":
             size = f", {row['dimensions']} dimensions" if row["dimensions"] else ""
             caps = f"embedding{size}"
+        elif row["kind"] == "image":
+            caps = _image_caps(row)
         elif row["tools"] is None:
             caps = "a model outside the catalog; capabilities from ;flags"
         else:
@@ -119,6 +122,47 @@ def _embedding_rows(manager: Any) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _image_rows(manager: Any) -> list[dict[str, Any]]:
+    """One row per image model, marked ``kind: image``; an open catalog adds ``<id>``."""
+    rows: list[dict[str, Any]] = []
+    for prefix, record, owner, conflict in _claims(manager, "image_providers"):
+        if prefix != record.name:
+            continue  # an alias: listed under the provider's own name
+        specs: list[tuple[str, Any]] = [(m.value, m.spec) for m in record.models or ()]
+        if record.open_catalog:
+            specs.append(("<id>", None))
+        for model_id, spec in specs:
+            rows.append(
+                {
+                    "model": f"{prefix}:{model_id}",
+                    "provider": prefix,
+                    "plugin": owner.label if owner else "",
+                    "kind": "image",
+                    "image_to_image": spec.image_to_image if spec else None,
+                    "sizes": [f"{w}x{h}" for w, h in spec.sizes] if spec else None,
+                    "steps": list(spec.steps) if spec and spec.steps else None,
+                    "seeded": spec.seeded if spec else None,
+                    "conflict": conflict,
+                }
+            )
+    return rows
+
+
+def _image_caps(row: dict[str, Any]) -> str:
+    if row["image_to_image"] is None:
+        return "image; a model outside the catalog (a local pipeline, a file)"
+    caps = ["image"]
+    if row["image_to_image"]:
+        caps.append("image-to-image")
+    if row["steps"]:
+        caps.append(f"{row['steps'][0]}-{row['steps'][1]} steps")
+    if row["seeded"]:
+        caps.append("seeded")
+    if row["sizes"]:
+        caps.append("sizes " + " ".join(row["sizes"]))
+    return ", ".join(caps)
 
 
 def _claims(manager: Any, kind: str) -> list[tuple[str, Any, Any, str | None]]:

@@ -81,7 +81,35 @@ def _build(resolved: ResolvedImageModel, asynchronous: bool, options: dict[str, 
     cls = _load_client(record, path, asynchronous)
     if resolved.base_url is not None:
         options["base_url"] = resolved.base_url
+    _check_options(record, cls, options)
     return cls(resolved.model, **options)
+
+
+def _check_options(record: ImageProvider, cls: type, options: dict[str, Any]) -> None:
+    """Refuse an option no ``__init__`` on *cls*'s way to the base takes, naming those that are."""
+    import inspect
+
+    accepted: list[str] = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        accepted += [
+            p.name
+            for p in params
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            and p.name not in ("self", "model")
+            and p.name not in accepted
+        ]
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        raise ConfigurationError(
+            f"Image provider {record.name!r} takes no option {quoted(unknown[0])}; its options "
+            f"are: {', '.join(accepted) or 'none'}"
+        )
 
 
 def load_client_class(resolved: ResolvedImageModel) -> type[BaseImageClient]:
