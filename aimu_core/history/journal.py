@@ -125,6 +125,9 @@ class JournalStorage(Storage):
         self._snapshot_bytes = 0
         self._torn = False  # the file ends with an unacknowledged partial line
         self._fd: int | None = None  # the append descriptor, for the file at _inode
+        self._held = False  # this process holds the file lock (under _thread_lock)
+        #: (table, id) -> how many operations changed that document since it was loaded
+        self._revisions: dict[tuple[str, str], int] = {}
 
     # -- TinyDB's interface ----------------------------------------------------------
 
@@ -159,6 +162,9 @@ class JournalStorage(Storage):
         Wrap a TinyDB read-modify-write in it so that it is atomic across processes.
         """
         with self._thread_lock:
+            if self._held:  # nested in this thread: the lock is held, the state current
+                yield
+                return
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._file_lock.acquire(timeout=self._lock_timeout)
@@ -170,11 +176,13 @@ class JournalStorage(Storage):
             except OSError as exc:
                 raise self._os_error(exc) from exc
             try:
+                self._held = True
                 self._catch_up()
                 if self._torn:
                     self._cut_torn_tail()
                 yield
             finally:
+                self._held = False
                 self._file_lock.release()
 
     def splice(
@@ -202,6 +210,12 @@ class JournalStorage(Storage):
         with self._thread_lock:
             self._catch_up()
             return list(self._state.get(table, ()))
+
+    def revision(self, table: str, doc_id: int) -> tuple[int | None, int]:
+        """A value that changes whenever the document changes (here or in another process)."""
+        with self._thread_lock:
+            self._catch_up()
+            return self._inode, self._revisions.get((table, str(doc_id)), 0)
 
     def document(self, table: str, doc_id: int) -> dict[str, Any] | None:
         """The stored document itself (not a copy): read it, never change it."""
@@ -242,7 +256,7 @@ class JournalStorage(Storage):
                 self._open_for_append()
             assert self._fd is not None
             os.write(self._fd, data)
-            os.fsync(self._fd)
+            _sync(self._fd)
         except OSError as exc:  # disk full, read-only: the line is not acknowledged
             raise self._os_error(exc) from exc
         self._offset += len(data)
@@ -326,6 +340,9 @@ class JournalStorage(Storage):
 
     def _apply_one(self, op: list[Any]) -> None:
         kind = op[0]
+        if kind in {"put", "del", "splice"}:
+            key = (op[1], op[2])
+            self._revisions[key] = self._revisions.get(key, 0) + 1
         if kind == "put":
             _, name, key, doc = op
             if not isinstance(doc, dict):
@@ -377,6 +394,7 @@ class JournalStorage(Storage):
 
     def _reset(self) -> None:
         self.close()
+        self._revisions.clear()
         self._state, self._inode, self._offset, self._snapshot_bytes = {}, None, 0, 0
         self._torn = False
         self._dirty.clear()
@@ -395,6 +413,10 @@ class JournalStorage(Storage):
             "away (or point AIMU_DATA_DIR elsewhere) to start a new history.",
             path=path,
         )
+
+
+#: Flush an appended line to disk: ``fdatasync`` (data and size, not timestamps) where it exists.
+_sync = getattr(os, "fdatasync", os.fsync)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -94,6 +94,7 @@ class ConversationManager:
         self._table = self._db.table(_TABLE, cache_size=0)
         self.conversation_id: int | None = None
         self._bound: list[Any] = []
+        self._saved: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
         if use_last_conversation:
             last = self.list_conversations(limit=1)
             self.conversation_id = last[0].id if last else None
@@ -129,7 +130,9 @@ class ConversationManager:
         """Save *messages* as the current conversation's whole state (creating it if needed).
 
         Only the messages after the first that differs from what is stored are
-        written; the rest of the file is not touched.
+        written; the rest of the file is not touched. Messages are compared with
+        those of this manager's last save by identity first: replace a message
+        to change it (as clients do), rather than editing its dict in place.
         """
         if self.conversation_id is None:
             self.create_new_conversation(model=model)
@@ -142,7 +145,11 @@ class ConversationManager:
                     f"conversation {cid} is not in {self.db_path} (deleted by another process?)"
                 )
             stored = doc["messages"]
-            keep = _common_prefix(stored, messages)
+            # The messages of our last save, as the caller's own objects: comparing with
+            # them is an identity check per message, cheap however long the conversation.
+            revision, saved = self._saved.get(cid, (None, stored))
+            now = self._storage.revision(_TABLE, cid)
+            keep = _common_prefix(saved if revision == now else stored, messages)
             if keep == len(stored) == len(messages):
                 return
             fields: dict[str, Any] = {"updated": _now()}
@@ -151,6 +158,7 @@ class ConversationManager:
             if model and not doc.get("model"):
                 fields["model"] = model
             self._storage.splice(_TABLE, cid, "messages", keep, list(messages[keep:]), fields)
+            self._saved[cid] = (self._storage.revision(_TABLE, cid), list(messages))
 
     # -- more than the seed ----------------------------------------------------------------
 
