@@ -256,8 +256,10 @@ class MemoryStoreError(AimuError):
     """A memory store refused an operation or could not do it (``aimu_core.memory``)."""
 
 
-class UnsafePathError(MemoryStoreError, ValueError):
-    """A document path would leave the store's root (``..``, absolute, or a symlink out)."""
+class UnsafePathError(MemoryStoreError, SandboxError):
+    """A document path would leave the store's root (``..``, absolute, or a symlink out).
+
+    The same rule as the file tools' (:class:`SandboxError`), so either class catches it."""
 
 
 class MetadataError(MemoryStoreError, TypeError):
