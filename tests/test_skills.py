@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import aimu_core
 from aimu_core import aio
@@ -122,10 +124,12 @@ def test_front_matter_forms() -> None:
         ),
         ("a", f"---\nname: a\ndescription: {'d' * 1025}\n---\n", "limit is 1024"),
         ("a", f"---\nname: a\ndescription: d\ncompatibility: {'c' * 501}\n---\n", "limit is 500"),
-        ("a", "---\nname: a\nname: a\ndescription: d\n---\n", "given twice"),
-        ("a", "---\nname: a\ndescription: d\njust words\n---\n", "line 4: expected 'key: value'"),
-        ("a", '---\nname: a\ndescription: "open\n---\n', "malformed double-quoted"),
-        ("a", "---\nname: a\ndescription: d\nmetadata:\n  deep:\n    x: y\n---\n", "one level"),
+        ("a", "---\nname: a\nname: a\ndescription: d\n---\n", "line 3: 'name' is given twice"),
+        ("a", "---\nname: a\ndescription: d\njust words\n---\n", "line 4: .*expected ':'"),
+        ("a", '---\nname: a\ndescription: "open\n---\n', "line 3: while scanning a quoted"),
+        ("a", "---\nname: a\ndescription: d\nmetadata:\n  deep:\n    x: y\n---\n", "string values"),
+        ("a", "---\n- name: a\n---\n", "line 2: the front matter must be 'key: value'"),
+        ("a", "---\nname: a\ndescription: [1, 2\n---\n", "line 3: while parsing a flow"),
         ("a", "---\nname: a\ndescription: d\nmetadata:\n  - x\n---\n", "map of string keys"),
     ],
 )
@@ -272,3 +276,54 @@ def test_async_skill_agent(skills_dir: Path) -> None:
     assert asyncio.run(agent.run("a haiku please")) == "Syllables counted."
     assert agent.messages["skill_agent"][-2]["content"].startswith("Count syllables line by line.")
     assert agent.activated_skills == ["haiku"]
+
+
+# -- the front matter parser (PyYAML's safe loader) ------------------------------------
+
+_KEYS = st.from_regex(r"[a-z][a-z0-9_-]{0,11}", fullmatch=True)
+# Text a UTF-8 file can hold, without the line breaks YAML folds into spaces in quoted strings.
+_TEXT = st.text(
+    st.characters(exclude_characters="\r\x85\u2028\u2029", exclude_categories=["Cs"]), max_size=40
+)
+_VALUES = st.one_of(
+    _TEXT,
+    st.lists(_TEXT, max_size=4),
+    st.dictionaries(_KEYS, _TEXT, max_size=3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_any_yaml_header_reads_back_as_written(header: dict[str, object]) -> None:
+    import yaml
+
+    text = "---\n" + yaml.safe_dump(header, allow_unicode=True, width=30) + "---\nbody"
+    assert split_front_matter(text) == (header, "body")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_KEYS, min_size=1, max_size=8, unique=True), st.data())
+def test_a_repeated_key_is_reported_on_its_line(keys: list[str], data: st.DataObject) -> None:
+    repeated = data.draw(st.sampled_from(keys))
+    lines = [f"{key}: value" for key in keys]
+    at = data.draw(st.integers(len(lines), len(lines) + 3))
+    lines[at:at] = [""] * (at - len(lines)) + [f"{repeated}: again"]
+    text = "\n".join(["---", *lines, "---", "body"])
+    with pytest.raises(
+        SkillError, match=rf"^x/SKILL\.md, line {at + 2}: '{repeated}' is given twice$"
+    ):
+        split_front_matter(text, "x/SKILL.md")
+
+
+def test_a_huge_front_matter_is_refused_before_parsing() -> None:
+    with pytest.raises(SkillError, match="the limit is 65536"):
+        split_front_matter("---\nname: a\ndescription: " + "d" * 70_000 + "\n---\n")
+
+
+def test_yaml_scalars_in_metadata_become_strings(tmp_path: Path) -> None:
+    path = write_skill(
+        tmp_path,
+        "a",
+        "---\nname: a\ndescription: d\nmetadata:\n  version: 1.0\n  beta: true\n---\n",
+    )
+    assert load_skill(path).metadata == {"version": "1.0", "beta": "True"}

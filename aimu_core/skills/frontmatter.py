@@ -1,29 +1,32 @@
-"""Reading a ``SKILL.md`` front matter block without a YAML library.
+"""Reading a ``SKILL.md`` front matter block: YAML, through PyYAML's safe loader.
 
-Skill headers use a small part of YAML: ``key: value`` lines, quoted strings,
-block scalars (``|``, ``>``) for long descriptions, and one level of nesting
-(the ``metadata`` map, or a list). This parser handles exactly that and
-reports anything else with the file and line, instead of guessing.
+Skills written for other agent tools use all of YAML (block scalars, flow
+lists, anchors, comments), so the header is read by a real YAML parser; the
+safe loader builds only plain data (no Python objects). What this module adds
+is the error a skill author can act on: the file and the line (counted in the
+whole file, not in the block), and what is wrong there. A key given twice is
+an error here (YAML parsers silently keep the last one), and a front matter
+longer than :data:`MAX_FRONT_MATTER` characters is refused before parsing.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import textwrap
 from typing import Any
 
-from ..errors import SkillError, quoted
+from ..errors import SkillError, clipped, quoted
 
-__all__ = ["parse_front_matter", "split_front_matter"]
+__all__ = ["MAX_FRONT_MATTER", "parse_front_matter", "split_front_matter"]
 
-_KEY = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*:(?:\s+(.*))?$")
-_BLOCK = {"|", "|-", "|+", ">", ">-", ">+"}
+#: Characters a front matter block may hold: a header, not a document (YAML parsing
+#: in pure Python is slow on huge input).
+MAX_FRONT_MATTER = 64 * 1024
 
 
 def split_front_matter(text: str, source: str = "SKILL.md") -> tuple[dict[str, Any], str]:
     """``(header, body)`` of a document that starts with a ``---`` fenced front matter block."""
-    lines = text.lstrip("\ufeff").splitlines()
+    # Lines end at \n (or \r\n) only: str.splitlines() would also cut inside a value holding
+    # U+2028 or U+0085, which YAML handles itself.
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
     if not lines or lines[0].strip() != "---":
         raise SkillError(
             f"{source}: must start with a front matter block: a '---' line, 'name: ...' and "
@@ -42,91 +45,70 @@ def split_front_matter(text: str, source: str = "SKILL.md") -> tuple[dict[str, A
 def parse_front_matter(
     lines: list[str], source: str = "SKILL.md", first_line: int = 1
 ) -> dict[str, Any]:
-    """Parse front matter *lines* (without the ``---`` fences) into a dict."""
-    result: dict[str, Any] = {}
-    i = 0
-    while i < len(lines):
-        raw = lines[i].rstrip()
-        where = f"{source}, line {first_line + i}"
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            i += 1
-            continue
-        if raw[0] in " \t":
-            raise SkillError(f"{where}: unexpected indentation in {quoted(raw.strip())}")
-        match = _KEY.match(raw)
-        if not match:
-            raise SkillError(f"{where}: expected 'key: value', got {quoted(raw)}")
-        key, value = match.group(1), (match.group(2) or "").strip()
-        if key in result:
-            raise SkillError(f"{where}: {quoted(key)} is given twice")
-        j = i + 1
-        while j < len(lines) and (not lines[j].strip() or lines[j][0] in " \t"):
-            j += 1
-        block = [line.rstrip() for line in lines[i + 1 : j]]
-        while block and not block[-1].strip():
-            block.pop()
-        if value in _BLOCK:
-            result[key] = _block_scalar(value, block)
-        elif value.startswith("#") or not value:
-            result[key] = _nested(block, where) if block else ""
-        else:
-            if block:  # a plain scalar continued on indented lines folds into one line
-                value = " ".join([value, *(line.strip() for line in block if line.strip())])
-            result[key] = _scalar(value, where)
-        i = j
-    return result
+    """Parse front matter *lines* (without the ``---`` fences) into a dict.
+
+    Raises:
+        SkillError: naming *source* and the line (*first_line* is the number
+            of ``lines[0]`` in the file) of malformed YAML, a duplicate key, a
+            header that is not a mapping, or one too long.
+    """
+    import yaml
+
+    text = "\n".join(lines)
+    if len(text) > MAX_FRONT_MATTER:
+        raise SkillError(
+            f"{source}: the front matter is {len(text)} characters long; the limit is "
+            f"{MAX_FRONT_MATTER}. Move long text into the body, after the closing '---'."
+        )
+    try:
+        data = yaml.load(text, Loader=_loader())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct starts
+        where = f"{source}, line {first_line + mark.line}" if mark else source
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise SkillError(f"{where}: {clipped(problem or 'malformed YAML', 200)}") from None
+    except yaml.YAMLError as exc:
+        raise SkillError(
+            f"{source}: the front matter is not valid YAML ({clipped(str(exc))})"
+        ) from None
+    except RecursionError:
+        raise SkillError(f"{source}: the front matter is nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SkillError(
+            f"{source}, line {first_line}: the front matter must be 'key: value' lines, "
+            f"got a {type(data).__name__}"
+        )
+    return {str(key): value for key, value in data.items()}
 
 
-def _scalar(value: str, where: str) -> str:
-    if value.startswith('"'):
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            raise SkillError(
-                f"{where}: unterminated or malformed double-quoted string {quoted(value)}"
-            ) from None
-        return str(decoded)
-    if value.startswith("'"):
-        if len(value) < 2 or not value.endswith("'"):
-            raise SkillError(f"{where}: unterminated single-quoted string {quoted(value)}")
-        return value[1:-1].replace("''", "'")
-    return re.split(r"\s+#", value, maxsplit=1)[0].strip()
+_LOADER: Any = None
 
 
-def _block_scalar(indicator: str, block: list[str]) -> str:
-    lines = textwrap.dedent("\n".join(block)).split("\n")
-    if indicator.startswith("|"):
-        text = "\n".join(lines)
-    else:  # folded: lines join with spaces, blank lines stay line breaks
-        paragraphs: list[str] = []
-        current: list[str] = []
-        for line in lines:
-            if line.strip():
-                current.append(line.strip())
-            else:
-                paragraphs.append(" ".join(current))
-                current = []
-        paragraphs.append(" ".join(current))
-        text = "\n".join(paragraphs)
-    if indicator.endswith("-"):
-        return text.rstrip("\n")
-    return text.rstrip("\n") + "\n"
+def _loader() -> Any:
+    """PyYAML's safe loader (the C one when libyaml is there), refusing duplicate keys."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
 
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def _nested(block: list[str], where: str) -> dict[str, str] | list[str]:
-    lines = [line for line in textwrap.dedent("\n".join(block)).split("\n") if line.strip()]
-    if all(line.startswith("- ") or line == "-" for line in lines):
-        return [_scalar(line[1:].strip(), where) for line in lines]
-    mapping: dict[str, str] = {}
-    for line in lines:
-        match = _KEY.match(line)
-        if line[0] in " \t" or not match:
-            raise SkillError(
-                f"{where}: only one level of 'key: value' nesting is supported, "
-                f"got {quoted(line.strip())}"
-            )
-        key, value = match.group(1), (match.group(2) or "").strip()
-        if key in mapping:
-            raise SkillError(f"{where}: {quoted(key)} is given twice")
-        mapping[key] = _scalar(value, where)
-    return mapping
+        class UniqueKeySafeLoader(base):  # type: ignore[misc, valid-type]
+            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=deep)
+                    try:
+                        duplicate = key in seen
+                        seen.add(key)
+                    except TypeError:  # an unhashable key: the base class says so
+                        break
+                    if duplicate:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"{quoted(key)} is given twice", key_node.start_mark
+                        )
+                return super().construct_mapping(node, deep)
+
+        _LOADER = UniqueKeySafeLoader
+    return _LOADER

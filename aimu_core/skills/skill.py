@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from collections.abc import Mapping
@@ -107,8 +108,12 @@ def load_skill(folder: str | os.PathLike[str]) -> Skill:
             "does and when to use it"
         )
     metadata = header.get("metadata") or {}
-    if not isinstance(metadata, Mapping) or not all(isinstance(v, str) for v in metadata.values()):
+    scalar = (str, int, float, bool, datetime.date)  # YAML reads `version: 1.0` as a float
+    if not isinstance(metadata, Mapping) or not all(
+        isinstance(v, scalar) for v in metadata.values()
+    ):
         raise SkillError(f"{file}: 'metadata' must be a map of string keys to string values")
+    metadata = {str(k): str(v) for k, v in metadata.items()}
     allowed = header.get("allowed-tools") or ""
     if not isinstance(allowed, str):
         raise SkillError(f"{file}: 'allowed-tools' must be a space-separated string of tool names")
