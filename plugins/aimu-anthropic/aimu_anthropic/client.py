@@ -29,6 +29,8 @@ from aimu_core.provider import (
     ErrorContext,
     LoopLocal,
     Model,
+    NativeSchema,
+    OutputSchema,
     async_sdk_deltas,
     mask_url,
     sdk_deltas,
@@ -167,6 +169,11 @@ class AnthropicClientBase:
             secrets=self._errors.secrets,
             finish=reply.finish,
         )
+
+    def _native_schema(self, schema: OutputSchema) -> NativeSchema:
+        """``schema=`` as a forced tool: Claude must call a tool (the output tool, offered
+        with the others), and the output tool's input is the answer."""
+        return NativeSchema(kwargs={"tool_choice": {"type": "any"}}, as_tool=True)
 
     def _params(self, messages: list[Json], tools: list[Json], kwargs: Json) -> Json:
         """The keyword arguments of one ``messages.create`` call."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, ClassVar
@@ -41,6 +42,8 @@ from aimu_core.provider import (
     ImageInput,
     Model,
     ModelNotFoundError,
+    NativeSchema,
+    OutputSchema,
 )
 
 from . import _cache
@@ -145,6 +148,13 @@ class LlamaCppClientBase:
             label = os.path.basename(self._path) if self._path else self.model.value
             model = self._model = _cache.get(self.model_path, self._options, label=label)
         return model
+
+    def _native_schema(self, schema: OutputSchema) -> NativeSchema:
+        """``schema=`` as a JSON grammar (llama-cpp-python's converter): only JSON that
+        matches the schema can be sampled."""
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+        return NativeSchema(kwargs={"grammar": json_schema_to_gbnf(json.dumps(schema.json_schema))})
 
     def _submit(self, job: Job) -> None:
         while not self._loaded().submit(job):

@@ -32,6 +32,8 @@ from aimu_core.provider import (
     ImageInput,
     LoopLocal,
     Model,
+    NativeSchema,
+    OutputSchema,
     ToolCallDelta,
     async_sdk_deltas,
     image_part,
@@ -166,6 +168,10 @@ class OllamaClientBase:
             request["images"] = [image_payload(image_part(i)["image_url"]["url"]) for i in images]
         reader = _Reader(0, self._errors)
         return self._call(self._sdk.get().generate, request, reader.generate, reader.finish, stream)
+
+    def _native_schema(self, schema: OutputSchema) -> NativeSchema:
+        """``schema=`` as Ollama's ``format`` (a JSON schema the server constrains output to)."""
+        return NativeSchema(kwargs={"format": schema.json_schema})
 
     def _request(self, kwargs: dict[str, Any], **fields: Any) -> dict[str, Any]:
         """*fields* plus what chat and generate share: model, options, think, format, keep_alive."""

@@ -39,6 +39,8 @@ from aimu_core.provider import (
     LoopLocal,
     Model,
     ModelSpec,
+    NativeSchema,
+    OutputSchema,
     ToolCallDelta,
     async_sdk_deltas,
     connection_error,
@@ -236,6 +238,17 @@ class _ChatCompletions:
             sdk.organization = None
             sdk.project = None
         return sdk
+
+    def _native_schema(self, schema: OutputSchema) -> NativeSchema:
+        """``schema=`` as ``response_format`` json_schema (OpenAI and compatible servers)."""
+        return NativeSchema(
+            kwargs={
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": schema.name, "schema": schema.json_schema},
+                }
+            }
+        )
 
     def _request(
         self, messages: _Dicts, tools: _Dicts, generate_kwargs: dict[str, Any], stream: bool
