@@ -327,3 +327,118 @@ def test_yaml_scalars_in_metadata_become_strings(tmp_path: Path) -> None:
         "---\nname: a\ndescription: d\nmetadata:\n  version: 1.0\n  beta: true\n---\n",
     )
     assert load_skill(path).metadata == {"version": "1.0", "beta": "True"}
+
+
+# -- scripts as tools ------------------------------------------------------------------------------
+
+SCRIPTED_SKILL = """---
+name: tools-demo
+description: Scripts for tests.
+---
+Run the scripts.
+"""
+
+SCRIPTS = {
+    "hello.py": '"""Greet whoever is named.\n\nMore text."""\nimport sys\nprint("hello", *sys.argv[1:])\n',
+    "where.py": "import os\nprint(os.getcwd())\n",
+    "fail.sh": "#!/bin/sh\n# Always fails.\necho partial\necho broken >&2\nexit 3\n",
+    "hang.py": "import time\ntime.sleep(60)\n",
+    "big.py": "print('x' * 100_000)\n",
+    "notes.txt": "not a script\n",
+}
+
+
+@pytest.fixture
+def scripted_skill(tmp_path: Path) -> Path:
+    root = tmp_path / "skills"
+    folder = write_skill(root, "tools-demo", SCRIPTED_SKILL)
+    (folder / "scripts").mkdir()
+    for name, text in SCRIPTS.items():
+        (folder / "scripts" / name).write_text(text, encoding="utf-8")
+    outside = tmp_path / "outside.py"
+    outside.write_text("print('escaped')\n", encoding="utf-8")
+    (folder / "scripts" / "escape.py").symlink_to(outside)
+    return root
+
+
+def scripts_by_name(root: Path) -> dict[str, Any]:
+    return {s.tool_name: s for s in SkillManager(root).scripts()}
+
+
+def test_a_skills_scripts_are_listed_as_tools(scripted_skill: Path) -> None:
+    scripts = scripts_by_name(scripted_skill)
+    assert sorted(scripts) == [
+        "tools-demo__big",
+        "tools-demo__fail",
+        "tools-demo__hang",
+        "tools-demo__hello",
+        "tools-demo__where",
+    ]  # not notes.txt, not escape.py (a symlink out of the folder)
+    assert scripts["tools-demo__hello"].description.startswith("Greet whoever is named. (runs")
+    assert scripts["tools-demo__fail"].description.startswith("Always fails.")
+    assert scripts["tools-demo__where"].description.startswith("Run scripts/where.py")
+
+
+def test_running_scripts(scripted_skill: Path) -> None:
+    from aimu_core.errors import ToolArgumentError, ToolError
+    from aimu_core.skills import run_script
+
+    scripts = scripts_by_name(scripted_skill)
+    assert run_script(scripts["tools-demo__hello"], ["a b", "$HOME"]) == "hello a b $HOME"
+    folder = (scripted_skill / "tools-demo").resolve()
+    assert run_script(scripts["tools-demo__where"]) == str(folder)
+    with pytest.raises(ToolError, match=r"failed \(exit code 3\):\npartial\nbroken"):
+        run_script(scripts["tools-demo__fail"])
+    with pytest.raises(ToolError, match="ran past its 0.5 s limit"):
+        run_script(scripts["tools-demo__hang"], timeout=0.5)
+    big = run_script(scripts["tools-demo__big"], max_output=1000)
+    assert big.endswith("[output cut at 1000 of 100000 characters]") and len(big) < 1100
+    for bad in (["/etc/passwd"], ["../../secret"], [3]):
+        with pytest.raises(ToolArgumentError):
+            run_script(scripts["tools-demo__hello"], bad)  # type: ignore[arg-type]
+    assert run_script(scripts["tools-demo__hello"], ["scripts/../SKILL.md"]).endswith("SKILL.md")
+    (folder / "scripts" / "hello.py").unlink()
+    with pytest.raises(SkillError, match="no longer exists"):
+        run_script(scripts["tools-demo__hello"])
+
+
+def test_a_bad_skill_is_left_out_and_the_rest_load(tmp_path: Path, skills_dir: Path) -> None:
+    write_skill(skills_dir, "broken", "---\nname: broken\ndescription: [open\n---\n")
+    manager = SkillManager(skills_dir)
+    assert sorted(manager.skills) == ["haiku", "pdf-tools"]
+    assert len(manager.errors) == 1
+    assert "broken/SKILL.md, line 3" in str(manager.errors[0])
+
+
+def test_skill_agent_runs_scripts_as_tools(scripted_skill: Path) -> None:
+    client = scripted(
+        Turn(tool_calls=[("tools-demo__hello", {"args": ["world"]}), ("tools-demo__fail", {})]),
+        "done",
+    )
+    agent = SkillAgent(client, scripted_skill, script_tools=True)
+    assert agent.run("go") == "done"
+    hello, fail = [m["content"] for m in client.messages if m["role"] == "tool"]
+    assert hello == "hello world"
+    assert "exit code 3" in fail and "broken" in fail
+    offered = {t["function"]["name"] for t in client.requests[0]["tools"]}
+    assert {"activate_skill", "tools-demo__hello"} <= offered
+    schema = next(
+        t["function"]
+        for t in client.requests[0]["tools"]
+        if t["function"]["name"] == "tools-demo__hello"
+    )
+    assert list(schema["parameters"]["properties"]) == ["args"]
+    # A second SkillAgent on the same client does not offer the tools twice.
+    SkillAgent(client, scripted_skill, script_tools=True)
+    names = [tool_spec_name(fn) for fn in client.tools]
+    assert names.count("tools-demo__hello") == 1 and names.count("activate_skill") == 1
+    assert len({n for n in names if n.startswith("tools-demo__")}) == 5
+    assert "tools-demo__hello" not in {
+        tool_spec_name(fn) for fn in SkillAgent(client, scripted_skill).tools
+    }
+
+
+def tool_spec_name(fn: Any) -> str:
+    from aimu_core.tools import tool_spec
+
+    return str(tool_spec(fn)["function"]["name"])

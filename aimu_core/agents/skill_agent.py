@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncSkillAgent", "SkillAgent", "SkillAgentCore"]
 
-# Marks the activate_skill tool a SkillAgent made, so that a client reused by
-# another SkillAgent does not offer two of them.
+# Marks the tools a SkillAgent made (activate_skill, script tools), so that a client
+# reused by another SkillAgent does not offer two of them.
 _SKILL_TOOL_MARK = "__aimu_activate_skill__"
 
 
@@ -40,6 +40,7 @@ class SkillAgentCore(AgentCore):
         *,
         name: str = "skill_agent",
         tools: Iterable[Callable[..., Any]] | None = None,
+        script_tools: bool = False,
         **options: Unpack[AgentOptions],
     ) -> None:
         from ..skills import SkillManager
@@ -61,8 +62,26 @@ class SkillAgentCore(AgentCore):
             raise ConfigurationError(
                 "a SkillAgent adds its own activate_skill tool; rename the tool you passed"
             )
-        super().__init__(client, None, name=name, tools=[*extra, self._activate_tool()], **options)
+        self.script_tools = script_tools
+        super().__init__(
+            client,
+            None,
+            name=name,
+            tools=[*extra, self._activate_tool(), *self._scripts()],
+            **options,
+        )
         self._compose()
+
+    def _scripts(self) -> list[Callable[..., Any]]:
+        """The skills' scripts as tools (``{skill}__{script}``), when ``script_tools``."""
+        if not self.script_tools:
+            return []
+        from ..skills import script_tools
+
+        tools = script_tools(self.skills.scripts())
+        for fn in tools:
+            setattr(fn, _SKILL_TOOL_MARK, True)
+        return tools
 
     def _activate_tool(self) -> Callable[..., Any]:
         manager, activated = self.skills, self.activated_skills
@@ -99,9 +118,19 @@ class SkillAgentCore(AgentCore):
         self._compose()
 
     def reload_skills(self) -> None:
-        """Rescan the skill folders and refresh the catalog in the system prompt."""
+        """Rescan the skill folders; refresh the catalog in the system prompt (and the script tools)."""
         self.skills.reload()
         self._compose()
+        if self.script_tools:
+            kept = [fn for fn in self.tools if not _is_script_tool(fn)]
+            self.tools = [*kept, *self._scripts()]
+
+
+def _is_script_tool(fn: Any) -> bool:
+    return (
+        getattr(fn, _SKILL_TOOL_MARK, False)
+        and tool_spec(fn)["function"]["name"] != "activate_skill"
+    )
 
 
 class SkillAgent(SkillAgentCore, Agent):
@@ -113,6 +142,10 @@ class SkillAgent(SkillAgentCore, Agent):
             for ``*/SKILL.md`` (the default folders when ``None``: see
             :data:`aimu_core.skills.DEFAULT_SKILL_DIRS`).
         system_message: your system prompt; the skills catalog is appended.
+        script_tools: offer each skill's ``scripts/*.py|*.sh`` as a tool
+            ``{skill}__{script}`` taking the script's command-line ``args``; it runs
+            in the skill's folder with a time limit and capped output (see
+            :mod:`aimu_core.skills.scripts`).
 
     Other arguments as for :class:`Agent`. The model sees each skill's name
     and description and calls ``activate_skill(name)`` to read its body.

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import SkillError, quoted
+from .scripts import SkillScript, skill_scripts
 from .skill import Skill, load_skill
 
 __all__ = ["DEFAULT_SKILL_DIRS", "SkillManager"]
@@ -34,7 +35,8 @@ class SkillManager:
     Each folder is scanned for ``*/SKILL.md`` (a folder holding a ``SKILL.md``
     itself is one skill). When two folders hold a skill of the same name, the
     earlier folder wins. Folders you name must exist; missing default folders
-    are skipped. A malformed skill raises :class:`~aimu_core.errors.SkillError`.
+    are skipped. A malformed skill is left out and its
+    :class:`~aimu_core.errors.SkillError` kept in :attr:`errors`: the others load.
     """
 
     def __init__(
@@ -47,11 +49,14 @@ class SkillManager:
             skill_dirs = [skill_dirs]
         self.skill_dirs = [Path(d).expanduser() for d in skill_dirs]
         self.skills: dict[str, Skill] = {}
+        #: The skills that failed to load at the last scan, each with what is wrong.
+        self.errors: list[SkillError] = []
         self.reload()
 
     def reload(self) -> None:
         """Scan the folders again (skills added, changed or removed since are picked up)."""
         found: dict[str, Skill] = {}
+        errors: list[SkillError] = []
         for root in self.skill_dirs:
             if not root.is_dir():
                 if self._explicit:
@@ -63,9 +68,13 @@ class SkillManager:
                 else sorted(p.parent for p in root.glob("*/SKILL.md"))
             )
             for folder in folders:
-                skill = load_skill(folder)
+                try:
+                    skill = load_skill(folder)
+                except SkillError as exc:
+                    errors.append(exc)
+                    continue
                 found.setdefault(skill.name, skill)
-        self.skills = found
+        self.skills, self.errors = found, errors
 
     def __iter__(self) -> Iterator[Skill]:
         return iter(self.skills.values())
@@ -84,6 +93,10 @@ class SkillManager:
             raise SkillError(
                 f"there is no skill named {quoted(name)}; available skills: {known}"
             ) from None
+
+    def scripts(self) -> list[SkillScript]:
+        """Every skill's runnable scripts (``scripts/*.py|*.sh``), skill by skill."""
+        return [script for skill in self.skills.values() for script in skill_scripts(skill)]
 
     def catalog_prompt(self) -> str:
         """The skills, as the model sees them in the system prompt ("" when there are none)."""
