@@ -315,3 +315,53 @@ def test_max_iterations_bounds_the_tool_rounds(asynchronous: bool) -> None:
     assert len(client.requests) == 3 and client.requests[2]["tools"] == []
     assert _tool_messages(client.messages) == ["deleted 0", "deleted 1"]
     assert answer == "gave up" and "tool_calls" not in client.messages[-1]
+
+
+def test_a_concurrent_tool_calling_its_own_client_is_refused_not_deadlocked() -> None:
+    client = aimu_core.client(
+        "scripted:scripted",
+        script=_turns(("recurse", {"n": 1}), ("recurse", {"n": 2})),
+    )
+
+    @tool
+    def recurse(n: int) -> str:
+        """Ask the model again.
+
+        Args:
+            n: a number.
+        """
+        return str(client.chat("nested"))
+
+    Agent(client, tools=[recurse], concurrent_tool_calls=True)
+    worker = threading.Thread(target=client.chat, args=("go",), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "a tool calling its own client deadlocked"
+    assert [m.split(":")[0] for m in _tool_messages(client.messages)] == [
+        "Error",
+        "Error",
+    ]
+    assert "ConcurrentUseError" in _tool_messages(client.messages)[0]
+
+
+def test_an_async_tool_task_calling_its_own_client_is_refused_not_deadlocked() -> None:
+    async def run() -> list[str]:
+        client = aio.client(
+            "scripted:scripted", script=_turns(("recurse", {"n": 1}), ("recurse", {"n": 2}))
+        )
+
+        @tool
+        async def recurse(n: int) -> str:
+            """Ask the model again.
+
+            Args:
+                n: a number.
+            """
+            return str(await client.chat("nested"))
+
+        aio.Agent(client, tools=[recurse])
+        await asyncio.wait_for(client.chat("go"), timeout=30)
+        return _tool_messages(client.messages)
+
+    messages = asyncio.run(run())
+    assert len(messages) == 2 and all("ConcurrentUseError" in m for m in messages)

@@ -23,7 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..tools.toolbox import Toolbox, ToolResult
-from .conversation import AsyncTurnGuard, ChatState, ToolLoop, TurnAssembler, TurnGuard
+from .conversation import (
+    RUNNING_TOOLS,
+    AsyncTurnGuard,
+    ChatState,
+    ToolLoop,
+    TurnAssembler,
+    TurnGuard,
+)
 from .delta import Delta
 from .images import ImageInput
 from .stream import Phase, StreamChunk, filter_phases
@@ -187,10 +194,15 @@ class BaseModelClient(ChatState, ABC):
         """One turn's tool results in call order: one by one, or with
         ``concurrent_tool_calls`` all at once on threads."""
         if self.concurrent_tool_calls and len(calls) > 1:
+
+            def run(call: dict[str, Any]) -> ToolResult:
+                RUNNING_TOOLS.set(loop)  # this worker thread runs the loop's tools
+                return loop.toolbox.call(call)
+
             loop.in_tools = True
             try:
                 with ThreadPoolExecutor(min(len(calls), _TOOL_THREADS)) as pool:
-                    results = list(pool.map(loop.toolbox.call, calls))
+                    results = list(pool.map(run, calls))
             finally:
                 loop.in_tools = False
             yield from results
@@ -353,8 +365,12 @@ class AsyncBaseModelClient(ChatState, ABC):
                         continue
                     break
                 loop.in_tools = True
-                results = await self._run_tools(loop.toolbox, calls)
-                loop.in_tools = False
+                token = RUNNING_TOOLS.set(loop)  # inherited by the tools' tasks and threads
+                try:
+                    results = await self._run_tools(loop.toolbox, calls)
+                finally:
+                    RUNNING_TOOLS.reset(token)
+                    loop.in_tools = False
                 for call, result in zip(calls, results, strict=True):
                     yield loop.tool_result(call, result)
             yield loop.finish(turn)

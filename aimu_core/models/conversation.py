@@ -20,6 +20,7 @@ once (it would wait on itself). A turn only ever removes what it added.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import threading
 import warnings
@@ -479,6 +480,14 @@ class ToolLoop:
             )
 
 
+#: The tool loop whose tools this thread or task is running. Worker threads and
+#: tasks that run tools set it (tasks and ``to_thread`` inherit it), so a tool that
+#: calls the client running it is refused at once instead of waiting on itself.
+RUNNING_TOOLS: contextvars.ContextVar[ToolLoop | None] = contextvars.ContextVar(
+    "aimu_running_tools", default=None
+)
+
+
 class TurnGuard:
     """One turn at a time per sync client (see the module docstring for the contract)."""
 
@@ -489,6 +498,8 @@ class TurnGuard:
 
     def enter(self, turn: ToolLoop) -> None:
         owner = self._owner
+        if owner is not None and RUNNING_TOOLS.get() is owner:
+            _settle(owner)  # a tool on a worker thread calls the client running it
         if owner is not None and self._thread == threading.get_ident():
             _settle(owner)
             self._owner = turn  # the lock passes to the new turn as it is
@@ -513,6 +524,8 @@ class AsyncTurnGuard:
 
     async def enter(self, turn: ToolLoop) -> None:
         owner, task = self._owner, asyncio.current_task()
+        if owner is not None and RUNNING_TOOLS.get() is owner:
+            _settle(owner)  # a tool in a task or thread of its own calls the client running it
         loop = asyncio.get_running_loop()
         if owner is not None and (self._task is task or self._task_loop() is not loop):
             # The same task holds an unfinished stream, or a finished event
