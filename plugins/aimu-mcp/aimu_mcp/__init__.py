@@ -13,7 +13,8 @@ server is built.
 from __future__ import annotations
 
 from .client import MCPClient, MCPTool
+from .skills import skills_server
 
-__all__ = ["AIMU_PLUGIN_API", "MCPClient", "MCPTool"]
+__all__ = ["AIMU_PLUGIN_API", "MCPClient", "MCPTool", "skills_server"]
 
 AIMU_PLUGIN_API = 1
