@@ -174,9 +174,9 @@ def test_threads_sharing_a_fallback_client_take_turns() -> None:
 def test_bad_construction() -> None:
     with pytest.raises(ConfigurationError, match="at least one"):
         FallbackClient([])
-    with pytest.raises(ConfigurationError, match="sync client"):
+    with pytest.raises(ConfigurationError, match="needs sync clients"):
         FallbackClient([ascripted()])
-    with pytest.raises(ConfigurationError, match="async client"):
+    with pytest.raises(ConfigurationError, match="needs async clients"):
         aio.FallbackClient([scripted()])
 
 

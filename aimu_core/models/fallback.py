@@ -24,6 +24,7 @@ tasks) sharing a ``FallbackClient`` never interleave messages.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
@@ -61,20 +62,34 @@ def fails_over(exc: BaseException) -> bool:
     return isinstance(exc, ProviderError) and (exc.status_code or 0) >= 500
 
 
+def _check_client(client: Any, asynchronous: bool) -> None:
+    if not (callable(getattr(client, "chat", None)) and hasattr(client, "messages")):
+        raise ConfigurationError(
+            f"FallbackClient needs model clients (aimu_core.client(...)), got "
+            f"{type(client).__name__}"
+        )
+    if inspect.iscoroutinefunction(client.chat) != asynchronous:
+        if asynchronous:
+            raise ConfigurationError(
+                "aio.FallbackClient needs async clients: use aimu_core.aio.client(...)"
+            )
+        raise ConfigurationError(
+            "FallbackClient needs sync clients: use aimu_core.client(...), or "
+            "aimu_core.aio.FallbackClient for async ones"
+        )
+
+
 class _FallbackCore:
     """What the sync and async fallback clients share: the clients and the one conversation."""
 
     _asynchronous = False
 
     def __init__(self, clients: Sequence[Any]) -> None:
-        from ..agents._clients import check_client
-
         clients = list(clients)
         if not clients:
             raise ConfigurationError("FallbackClient needs at least one client")
-        label = "aio.FallbackClient" if self._asynchronous else "FallbackClient"
         for client in clients:
-            check_client(client, self._asynchronous, label)
+            _check_client(client, self._asynchronous)
         first = clients[0]
         shared = first.messages
         for client in clients[1:]:
