@@ -67,7 +67,10 @@ _FIRST_PARTY = {
     "openai-compat": "aimu-openai",
     "ollama": "aimu-ollama",
     "anthropic": "aimu-anthropic",
+    "chroma": "aimu-chroma",
 }
+#: The same, for image-provider prefixes (their own namespace: ``gemini`` is another plugin's).
+_FIRST_PARTY_IMAGES = {"gemini": "aimu-gemini", "hf": "aimu-hf"}
 
 
 @dataclass
@@ -334,6 +337,10 @@ class PluginManager:
         """Return the tool record named *name*, or raise a helpful error (close matches)."""
         return self._lookup("tools", name)
 
+    def memory_backend(self, name: str) -> MemoryBackend:
+        """Return the memory backend named *name*, or raise a helpful error."""
+        return self._lookup("memory_backends", name)
+
     def _lookup(self, kind: str, key: str) -> Any:
         table: dict[str, Any] = getattr(self, kind)
         if key in table:
@@ -349,7 +356,7 @@ class PluginManager:
                 f"{noun} {quoted(key)} is claimed by {claimants}. Uninstall one, or block one "
                 f"by its distribution name, e.g. AIMU_DISABLE_PLUGINS={example}."
             )
-        hint = _FIRST_PARTY.get(key)
+        hint = (_FIRST_PARTY_IMAGES if kind == "image_providers" else _FIRST_PARTY).get(key)
         for info in self.plugins:
             if info.status != "loaded" and _may_provide(info, key, hint):
                 raise PluginUnavailableError(

@@ -452,3 +452,9 @@ def _provider_plugin(
 
     module.aimu_image_providers = aimu_image_providers  # type: ignore[attr-defined]
     return module
+
+
+def test_a_missing_first_party_image_plugin_names_its_distribution():
+    manager = PluginManager([], builtin=False, policy=Policy(autoload=False))
+    with pytest.raises(UnknownProviderError, match="pip install aimu-gemini"):
+        resolve_image_model("gemini:gemini-2.5-flash-image", manager=manager)
