@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from .tools import _plugin
+from .tools import _plugin, print_rows
 
 __all__ = ["add_parser"]
 
@@ -36,10 +35,4 @@ def _runners(args: argparse.Namespace) -> int:
         }
         for name, record in sorted(manager.runners.items())
     ]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    width = max((len(str(row["name"])) for row in rows), default=0)
-    for row in rows:
-        print(f"{row['name']:<{width}}  {row['description']}  [{row['plugin']}]")
-    return 0
+    return print_rows(rows, as_json=args.json)

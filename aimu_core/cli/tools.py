@@ -34,16 +34,22 @@ def _tools(args: argparse.Namespace) -> int:
         }
         for name, record in sorted(manager.tools.items())
     ]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    width = max((len(str(row["name"])) for row in rows), default=0)
     for row in rows:
-        note = " (needs options)" if row["needs_options"] else ""
-        print(f"{row['name']:<{width}}  {row['description']}{note}  [{row['plugin']}]")
-    return 0
+        row["line"] = f"{row['description']}{' (needs options)' if row['needs_options'] else ''}"
+    return print_rows(rows, as_json=args.json)
 
 
 def _plugin(manager: Any, kind: str, name: str) -> str:
     owner = manager.owner(kind, name)
     return owner.label if owner is not None else "?"
+
+
+def print_rows(rows: list[dict[str, Any]], *, as_json: bool) -> int:
+    """``aimu tools``/``aimu runners`` output: JSON, or one aligned line per name."""
+    if as_json:
+        print(json.dumps([{k: v for k, v in r.items() if k != "line"} for r in rows], indent=2))
+        return 0
+    width = max((len(str(row["name"])) for row in rows), default=0)
+    for row in rows:
+        print(f"{row['name']:<{width}}  {row.get('line', row['description'])}  [{row['plugin']}]")
+    return 0

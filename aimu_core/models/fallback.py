@@ -128,11 +128,16 @@ class _FallbackCore:
         else:
             object.__setattr__(self, name, value)
 
-    def _failed(self, client: Any, exc: BaseException, position: int) -> None:
+    def _fail_over(self, exc: Exception, position: int) -> None:
+        """After the client at *position* raised *exc*: return to try the next client, or
+        raise *exc* (it is not one to fail over on, or no client is left)."""
+        if not fails_over(exc):
+            raise exc
         self.failures.append(exc)
         if position == len(self.clients) - 1:
             for earlier in self.failures[:-1]:
                 exc.add_note(f"FallbackClient: an earlier client failed too: {earlier!r}")
+            raise exc
 
     def __repr__(self) -> str:
         names = ", ".join(getattr(c, "model", c).__class__.__name__ for c in self.clients)
@@ -167,11 +172,7 @@ class FallbackClient(_FallbackCore):
                 try:
                     result = attempt(client)
                 except Exception as exc:
-                    if not fails_over(exc):
-                        raise
-                    self._failed(client, exc, position)
-                    if position == len(self.clients) - 1:
-                        raise
+                    self._fail_over(exc, position)
                     continue
                 object.__setattr__(self, "current", client)
                 return result
@@ -187,11 +188,7 @@ class FallbackClient(_FallbackCore):
                 except StopIteration:
                     return
                 except Exception as exc:
-                    if not fails_over(exc):
-                        raise
-                    self._failed(client, exc, position)
-                    if position == len(self.clients) - 1:
-                        raise
+                    self._fail_over(exc, position)
                     continue
                 object.__setattr__(self, "current", client)
                 try:
@@ -240,11 +237,7 @@ class AsyncFallbackClient(_FallbackCore):
                 try:
                     result = await attempt(client)
                 except Exception as exc:
-                    if not fails_over(exc):
-                        raise
-                    self._failed(client, exc, position)
-                    if position == len(self.clients) - 1:
-                        raise
+                    self._fail_over(exc, position)
                     continue
                 object.__setattr__(self, "current", client)
                 return result
@@ -260,11 +253,7 @@ class AsyncFallbackClient(_FallbackCore):
                 except StopAsyncIteration:
                     return
                 except Exception as exc:
-                    if not fails_over(exc):
-                        raise
-                    self._failed(client, exc, position)
-                    if position == len(self.clients) - 1:
-                        raise
+                    self._fail_over(exc, position)
                     continue
                 object.__setattr__(self, "current", client)
                 try:
