@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .hookspecs import hookimpl
-from .records import RunnerRecord, ToolRecord
+from .records import MemoryBackend, RunnerRecord, ToolRecord
 
 AIMU_PLUGIN_API = 1
 
@@ -34,6 +34,19 @@ def aimu_tools() -> list[ToolRecord]:
         ),
         *(
             ToolRecord(
+                name=f"memory.{verb}",
+                tool=f"aimu_core.memory.tools:{verb}_tool",
+                description=f"{what} (bound to a store: store=...)",
+                factory=True,
+            )
+            for verb, what in (
+                ("remember", "Save a fact to long-term memory"),
+                ("recall", "Search long-term memory"),
+                ("forget", "Delete a fact from long-term memory"),
+            )
+        ),
+        *(
+            ToolRecord(
                 name=f"files.{verb}",
                 tool=f"aimu_core.tools.files:{verb}_tool",
                 description=f"{what} in one sandbox folder",
@@ -45,6 +58,17 @@ def aimu_tools() -> list[ToolRecord]:
                 ("list", "List a folder"),
             )
         ),
+    ]
+
+
+@hookimpl
+def aimu_memory_backends() -> list[MemoryBackend]:
+    return [
+        MemoryBackend(
+            name="documents",
+            backend="aimu_core.memory.documents:DocumentStore",
+            description="Documents as files under one folder, keyword search",
+        )
     ]
 
 

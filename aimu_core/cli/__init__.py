@@ -30,6 +30,7 @@ _COMMANDS = (
     "runners",
     "prompts",
     "logs",
+    "memory",
     "skills",
 )
 
