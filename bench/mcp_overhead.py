@@ -1,0 +1,218 @@
+"""A tool call through ``MCPClient`` against the same call through the raw FastMCP client.
+
+Two transports, measured side by side in one run, each against a real FastMCP
+server with one ``add(a, b)`` tool:
+
+* in-process (the server object in this process, FastMCP's memory transport);
+* stdio (the server as a child process).
+
+For each, the raw figure is ``await client.call_tool(...)`` in a loop inside
+one ``asyncio.run`` with one open session (FastMCP at its best); aimu's are
+``mcp.call_tool(...)`` from sync code and ``await mcp.acall_tool(...)`` from
+an event loop, both reaching the session through the client's own loop thread.
+Rounds alternate between the contenders so that a shared machine's load hits
+them alike; each figure is the median per-call time over the rounds.
+
+Goal: aimu's calls take at most 1.05x the raw call.
+
+Then what a loop boundary costs: one call per ``asyncio.run`` (a script
+calling a tool from sync code, or a new event loop per request). The raw
+client reconnects each time (for stdio, it starts the server again);
+``MCPClient`` keeps its session on its own loop.
+
+    python bench/mcp_overhead.py [--calls 200] [--rounds 7] [--restarts 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+GOAL = 1.05
+
+SERVER = textwrap.dedent(
+    """
+    from fastmcp import FastMCP
+
+    mcp = FastMCP("bench")
+
+    @mcp.tool
+    def add(a: int, b: int) -> int:
+        \"\"\"Add two integers.\"\"\"
+        return a + b
+
+    if __name__ == "__main__":
+        mcp.run(show_banner=False, log_level="ERROR")
+    """
+)
+
+
+def raw_per_call(source: Callable[[], Any], calls: int) -> Callable[[], float]:
+    """Seconds per call of the raw client, its session opened once, outside the timing."""
+    from fastmcp import Client
+
+    loop = asyncio.new_event_loop()
+    client = Client(source())
+    loop.run_until_complete(client.__aenter__())
+
+    async def timed() -> float:
+        start = time.perf_counter()
+        for i in range(calls):
+            await client.call_tool("add", {"a": i, "b": 1})
+        return (time.perf_counter() - start) / calls
+
+    def run() -> float:
+        return loop.run_until_complete(timed())
+
+    run.close = lambda: (  # type: ignore[attr-defined]
+        loop.run_until_complete(client.__aexit__(None, None, None)),
+        loop.close(),
+    )
+    return run
+
+
+def aimu_per_call(mcp: Any, calls: int) -> Callable[[], float]:
+    def run() -> float:
+        start = time.perf_counter()
+        for i in range(calls):
+            mcp.call_tool("add", {"a": i, "b": 1})
+        return (time.perf_counter() - start) / calls
+
+    return run
+
+
+def aimu_async_per_call(mcp: Any, calls: int) -> Callable[[], float]:
+    loop = asyncio.new_event_loop()
+
+    async def timed() -> float:
+        start = time.perf_counter()
+        for i in range(calls):
+            await mcp.acall_tool("add", {"a": i, "b": 1})
+        return (time.perf_counter() - start) / calls
+
+    def run() -> float:
+        return loop.run_until_complete(timed())
+
+    return run
+
+
+def compare(name: str, source: Callable[[], Any], aimu_source: Any, args: Any) -> bool:
+    from aimu_mcp import MCPClient
+
+    raw = raw_per_call(source, args.calls)
+    with MCPClient(aimu_source) as mcp:
+        contenders = {
+            "raw FastMCP": raw,
+            "MCPClient sync": aimu_per_call(mcp, args.calls),
+            "MCPClient async": aimu_async_per_call(mcp, args.calls),
+        }
+        for run in contenders.values():  # warm-up: imports, caches, the first requests
+            run()
+        times: dict[str, list[float]] = {key: [] for key in contenders}
+        for _ in range(args.rounds):
+            for key, run in contenders.items():
+                times[key].append(run())
+    raw.close()  # type: ignore[attr-defined]
+    base = statistics.median(times["raw FastMCP"])
+    print(f"\n{name}: median per call over {args.rounds} rounds of {args.calls} calls")
+    ok = True
+    for key, values in times.items():
+        ratio = statistics.median(values) / base
+        mark = "" if key == "raw FastMCP" else ("  ok" if ratio <= GOAL else f"  over {GOAL}x")
+        ok &= key == "raw FastMCP" or ratio <= GOAL
+        print(f"  {key:<16} {statistics.median(values) * 1e3:7.3f} ms  {ratio:5.2f}x{mark}")
+    return ok
+
+
+def loop_boundaries(name: str, source: Callable[[], Any], aimu_source: Any, count: int) -> None:
+    """One call per asyncio.run: the raw client reconnects each time, MCPClient does not."""
+    from aimu_mcp import MCPClient
+    from fastmcp import Client
+
+    client = Client(source())
+
+    async def raw_call() -> None:
+        async with client:
+            await client.call_tool("add", {"a": 1, "b": 1})
+
+    start = time.perf_counter()
+    for _ in range(count):
+        asyncio.run(raw_call())
+    raw = (time.perf_counter() - start) / count
+
+    with MCPClient(aimu_source) as mcp:
+
+        async def aimu_call() -> None:
+            await mcp.acall_tool("add", {"a": 1, "b": 1})
+
+        asyncio.run(aimu_call())  # the session opens once, here
+        start = time.perf_counter()
+        for _ in range(count):
+            asyncio.run(aimu_call())
+        aimu = (time.perf_counter() - start) / count
+    print(
+        f"  {name}, one call per asyncio.run: raw FastMCP {raw * 1e3:8.1f} ms, "
+        f"MCPClient {aimu * 1e3:6.2f} ms ({raw / aimu:.0f}x faster)"
+    )
+
+
+def thread_hop(count: int = 2000) -> float:
+    """Seconds for a no-op coroutine to go to a client's loop thread and back: the floor
+    of what the sync API adds (on a loaded machine, mostly the wait to be scheduled)."""
+    from aimu_mcp._loop import LoopThread
+
+    async def noop() -> None:
+        return None
+
+    thread = LoopThread("bench")
+    try:
+        for _ in range(100):
+            thread.run(noop())
+        start = time.perf_counter()
+        for _ in range(count):
+            thread.run(noop())
+        return (time.perf_counter() - start) / count
+    finally:
+        thread.stop(5)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=200, help="calls per round")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per contender")
+    parser.add_argument("--restarts", type=int, default=3, help="asyncio.run calls per client")
+    args = parser.parse_args()
+
+    from fastmcp.client.transports import StdioTransport
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "bench_server.py"
+        script.write_text(SERVER, encoding="utf-8")
+        namespace: dict[str, Any] = {"__name__": "bench_server"}
+        exec(compile(SERVER, str(script), "exec"), namespace)
+        server = namespace["mcp"]
+        command = [sys.executable, str(script)]
+
+        def stdio() -> Any:
+            return StdioTransport(command[0], command[1:], keep_alive=False)
+
+        ok = compare("in-process", lambda: server, server, args)
+        ok &= compare("stdio", stdio, command, args)
+        print("\nloop boundaries")
+        loop_boundaries("in-process", lambda: server, server, args.restarts)
+        loop_boundaries("stdio", stdio, command, args.restarts)
+    print(f"\nthread hop (a no-op to the loop thread and back): {thread_hop() * 1e6:.0f} us")
+    print(f"goal (<= {GOAL}x the raw call): {'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
