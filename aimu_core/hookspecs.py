@@ -1,7 +1,7 @@
 """The five hooks an aimu plugin can implement.
 
 A plugin is a module (or any object) exposing functions decorated with
-:data:`hookimpl` whose names match the specs below. It is found through the
+`hookimpl` whose names match the specs below. It is found through the
 ``aimu`` entry-point group of its distribution::
 
     # pyproject.toml of aimu-myprovider
@@ -19,9 +19,9 @@ A plugin is a module (or any object) exposing functions decorated with
                              models=MyModel)]
 
 Every hook takes no arguments and returns a list of records (see
-:mod:`aimu_core.records`). Hooks are called once per process, when the registry
+[`records`][aimu_core.records]). Hooks are called once per process, when the registry
 is first needed (not at ``import aimu_core``), and again after
-:func:`aimu_core.plugins.refresh`. Each plugin's implementation is called on
+[`refresh`][aimu_core.plugins.refresh]. Each plugin's implementation is called on
 its own: one that raises or returns something malformed is recorded as failed
 and the other plugins still load.
 
@@ -58,10 +58,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def aimu_text_providers() -> list[TextProvider]:
     """Return the text-model providers this plugin contributes.
 
-    :return: a list of :class:`~aimu_core.records.TextProvider`. Each record's
+    Returns:
+        a list of [`TextProvider`][aimu_core.records.TextProvider]. Each record's
         ``name`` (and every alias) becomes a model-string prefix. Claiming a
         prefix another loaded plugin also claims is an error for that prefix:
-        using it raises :class:`~aimu_core.errors.PluginConflictError` naming
+        using it raises [`PluginConflictError`][aimu_core.errors.PluginConflictError] naming
         both plugins.
 
     Called when a model string is first resolved, a default model is chosen,
@@ -73,8 +74,9 @@ def aimu_text_providers() -> list[TextProvider]:
 def aimu_image_providers() -> list[ImageProvider]:
     """Return the image-generation providers this plugin contributes.
 
-    :return: a list of :class:`~aimu_core.records.ImageProvider`. The same
-        prefix rules as :func:`aimu_text_providers` apply, in their own
+    Returns:
+        a list of [`ImageProvider`][aimu_core.records.ImageProvider]. The same
+        prefix rules as `aimu_text_providers` apply, in their own
         namespace (``hf`` may name a text and an image provider).
 
     Called when an image model string is first resolved or the plugins are
@@ -86,7 +88,8 @@ def aimu_image_providers() -> list[ImageProvider]:
 def aimu_runners() -> list[RunnerRecord]:
     """Return the runners (agents and workflows) this plugin contributes.
 
-    :return: a list of :class:`~aimu_core.records.RunnerRecord`; each names a
+    Returns:
+        a list of [`RunnerRecord`][aimu_core.records.RunnerRecord]; each names a
         ``aimu_core.agents.Runner`` subclass by import path. Core's own
         ``Agent``, ``Chain``, ``Router`` ... are registered through this hook
         by its built-in plugin.
@@ -99,7 +102,8 @@ def aimu_runners() -> list[RunnerRecord]:
 def aimu_tools() -> list[ToolRecord]:
     """Return ready-made tools this plugin contributes.
 
-    :return: a list of :class:`~aimu_core.records.ToolRecord`; each names an
+    Returns:
+        a list of [`ToolRecord`][aimu_core.records.ToolRecord]; each names an
         ``@aimu_core.tool``-decorated function by import path. Tool names must
         be unique across loaded plugins.
 
@@ -111,7 +115,8 @@ def aimu_tools() -> list[ToolRecord]:
 def aimu_memory_backends() -> list[MemoryBackend]:
     """Return the memory-store backends this plugin contributes.
 
-    :return: a list of :class:`~aimu_core.records.MemoryBackend`; each names
+    Returns:
+        a list of [`MemoryBackend`][aimu_core.records.MemoryBackend]; each names
         a memory store class by import path.
 
     Called when a memory backend is looked up by name or the plugins are
