@@ -25,7 +25,9 @@ What is here, by purpose:
   :class:`StreamAbandoned`;
 * embeddings: :class:`BaseEmbeddingClient`, :class:`AsyncBaseEmbeddingClient` (one
   ``_embed`` each), :class:`EmbeddingModel`, :class:`EmbeddingSpec` (a record's
-  ``embedding_client=`` and ``embedding_models=``);
+  ``embedding_client=`` and ``embedding_models=``); :func:`embedding_client` to build one;
+* memory backends (``aimu_memory_backends``): :class:`MemoryStore` (the contract),
+  :class:`MemoryItem`, :class:`MemoryHit`, :func:`check_metadata`, :func:`metadata_per_text`;
 * images in user messages: :data:`ImageInput`, :func:`image_part`, :func:`split_data_url`;
 * calling an SDK: :func:`sdk_deltas`, :func:`async_sdk_deltas`, :class:`LoopLocal`,
   :func:`tool_arguments`;
@@ -51,6 +53,8 @@ _ERRORS = (
     "ConfigurationError",
     "ContentBlockedError",
     "ContextLengthError",
+    "MemoryStoreError",
+    "MetadataError",
     "ModelNotFoundError",
     "PluginError",
     "PluginUnavailableError",
@@ -99,6 +103,12 @@ _LAZY: dict[str, str] = {
     "BaseEmbeddingClient": "aimu_core.embeddings.base",
     "EmbeddingModel": "aimu_core.embeddings.spec",
     "EmbeddingSpec": "aimu_core.embeddings.spec",
+    "embedding_client": "aimu_core.embeddings.client",
+    "MemoryHit": "aimu_core.memory.base",
+    "MemoryItem": "aimu_core.memory.base",
+    "MemoryStore": "aimu_core.memory.base",
+    "check_metadata": "aimu_core.memory.base",
+    "metadata_per_text": "aimu_core.memory.base",
     "AsyncBaseModelClient": "aimu_core.models.base",
     "BaseModelClient": "aimu_core.models.base",
     "Delta": "aimu_core.models.delta",
@@ -138,6 +148,7 @@ __all__ = sorted(_LAZY)
 # ruff: noqa: F401
 if TYPE_CHECKING:
     from .embeddings.base import AsyncBaseEmbeddingClient, BaseEmbeddingClient
+    from .embeddings.client import embedding_client
     from .embeddings.spec import EmbeddingModel, EmbeddingSpec
     from .errors import (
         AimuError,
@@ -145,6 +156,8 @@ if TYPE_CHECKING:
         ConfigurationError,
         ContentBlockedError,
         ContextLengthError,
+        MemoryStoreError,
+        MetadataError,
         ModelNotFoundError,
         PluginError,
         PluginUnavailableError,
@@ -185,6 +198,7 @@ if TYPE_CHECKING:
         StreamAbandoned,
     )
     from .images.spec import AdHocImageModel, ImageModel, ImageSpec
+    from .memory.base import MemoryHit, MemoryItem, MemoryStore, check_metadata, metadata_per_text
     from .models.base import AsyncBaseModelClient, BaseModelClient
     from .models.delta import FINISH_REASONS, Delta, ToolCallDelta
     from .models.generate_kwargs import PORTABLE_KWARGS
