@@ -33,7 +33,7 @@ Two ways to run it:
 What every provider is held to: one vector of ``dimensions`` floats per text,
 in order; ``[]`` for no texts; the same vectors whatever the batch size (to
 :attr:`EmbeddingConformance.tolerance`: padding a batch moves the last digits
-of some models); bad input refused with ``ConfigurationError`` before any
+of some models, and llama.cpp computes a text a little differently beside others); bad input refused with ``ConfigurationError`` before any
 call; the sync and async clients agreeing; two threads sharing one client
 getting what each would get alone; each fault of :data:`FAULTS` raising its
 :mod:`aimu_core.errors` type with the API key shown nowhere.
@@ -92,9 +92,9 @@ _SPECIFIC: tuple[type[AimuError], ...] = (
 
 
 def _close(a: list[float], b: list[float], tolerance: float) -> bool:
-    return len(a) == len(b) and all(
-        math.isclose(x, y, abs_tol=tolerance) for x, y in zip(a, b, strict=True)
-    )
+    """*a* is *b* up to a relative difference ``|a - b| / |b|`` of *tolerance*."""
+    scale = math.sqrt(sum(y * y for y in b)) or 1.0
+    return len(a) == len(b) and math.dist(a, b) <= tolerance * scale
 
 
 class EmbeddingConformance:
@@ -105,7 +105,8 @@ class EmbeddingConformance:
     #: What the provider makes of ``""``: ``"vector"`` (a vector like any other) or
     #: ``"error"`` (``ConfigurationError``). Say the same in your provider's docs.
     empty_string: ClassVar[Literal["vector", "error"]] = "vector"
-    #: Largest difference allowed between a text's vector in a batch and alone.
+    #: Largest relative difference (``|a - b| / |b|``) allowed between a text's vector in a
+    #: batch and alone, or from the sync and the async client.
     tolerance: ClassVar[float] = 1e-4
     #: ``True`` when the ``script`` fixture drives a fake API: the fault matrix runs.
     scripted: ClassVar[bool] = False

@@ -22,6 +22,7 @@ from typing import Any
 from aimu_core.provider import TextProvider, hookimpl
 
 from ._endpoints import ENDPOINTS, Endpoint, discover_at
+from .embedding_models import EMBEDDING_CATALOGS
 from .models import GeminiModel, OpenAIModel
 
 __all__ = ["AIMU_PLUGIN_API", "GeminiModel", "OpenAIModel", "aimu_text_providers"]
@@ -55,5 +56,8 @@ def _record(endpoint: Endpoint) -> TextProvider:
         default_base_url=endpoint.base_url,
         needs=(f"env:{endpoint.key_envs[0]}",) if endpoint.requires_key else (),
         description=endpoint.description,
+        embedding_client=f"aimu_openai.embeddings:{endpoint.classes}EmbeddingClient",
+        async_embedding_client=f"aimu_openai.embeddings:Async{endpoint.classes}EmbeddingClient",
+        embedding_models=EMBEDDING_CATALOGS.get(endpoint.name),
         **discovery,
     )

@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from aimu_core.testing import (
+    FAKE_DIMENSIONS,
     RETRY_AFTER,
     FakeAPI,
     Handler,
     Request,
     Response,
     Turn,
+    fake_vector,
     last_user_text,
     presented_key,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "completion",
     "error",
     "sse",
+    "text_completion_response",
     "turn_response",
 ]
 
@@ -251,12 +254,55 @@ def turn_response(
     return sse(chunks)
 
 
+def text_completion_response(
+    turn: Turn, body: dict[str, Any], *, model: str = "scripted", api_key: str = ""
+) -> Response:
+    """How a server answers ``POST /v1/completions`` (raw text completion) with *turn*:
+    a ``text_completion`` object, or its chunks as server-sent events."""
+    if turn.fail and turn.fail != "stream_cut":
+        return turn_response(turn, body, model=model, api_key=api_key)
+    prompt_tokens = len(str(body.get("prompt") or "").split())
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": len(turn.text.split()),
+        "total_tokens": prompt_tokens + len(turn.text.split()),
+    }
+
+    def piece(text: str, finish: str | None, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": "cmpl-scripted",
+            "object": "text_completion",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": finish}],
+            **extra,
+        }
+
+    if not body.get("stream"):
+        if turn.fail == "stream_cut":
+            return Response(
+                200, {"Content-Type": "application/json"}, chunks=[b'{"id": "cmpl-'], cut=True
+            )
+        return Response.json(piece(turn.text, "stop", usage=usage))
+    chunks = [piece(text, None) for text in _pieces(turn.text)]
+    if turn.fail == "stream_cut":
+        return sse(chunks, cut=True)
+    chunks.append(piece("", "stop"))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        chunks.append({**piece("", None), "choices": [], "usage": usage})
+    return sse(chunks)
+
+
 class OpenAIWireServer(FakeAPI):
-    """Chat Completions on loopback: queue turns or raw responses, then read what was sent.
+    """Chat Completions (and raw Completions, ``/v1/completions``) on loopback: queue turns
+    or raw responses, then read what was sent.
 
     ``url`` is the API root (``http://127.0.0.1:<port>/v1``). With nothing
     queued the server echoes the last user message.
     """
+
+    #: The length of the vectors ``POST /v1/embeddings`` answers with.
+    embedding_dimensions: int = FAKE_DIMENSIONS
 
     def __init__(
         self, *, model: str = "scripted", reasoning_field: str = "reasoning_content"
@@ -293,6 +339,16 @@ class OpenAIWireServer(FakeAPI):
                 {"object": "list", "data": [{"id": self.model, "object": "model"}]}
             )
         body = request.json() or {}
+        if request.path.endswith("/embeddings"):
+            return self._embeddings(self.next_reply(request), body, presented_key(request))
+        if request.path.endswith("/v1/completions"):  # raw text completion (base models)
+            reply = self.next_reply(request, echo=str(body.get("prompt") or ""))
+            if isinstance(reply, Response):
+                return reply
+            stream = bool(body.get("stream"))
+            return self.common_fault(reply, stream=stream) or text_completion_response(
+                reply, body, model=self.model, api_key=presented_key(request)
+            )
         reply = self.next_reply(request, echo=last_user_text(body.get("messages")))
         if isinstance(reply, Response):
             return reply
@@ -305,4 +361,37 @@ class OpenAIWireServer(FakeAPI):
             reasoning_field=self.reasoning_field,
             model=self.model,
             api_key=presented_key(request),
+        )
+
+    def _embeddings(self, reply: Turn | Response, body: dict[str, Any], api_key: str) -> Response:
+        """``POST /v1/embeddings``: a vector per input computed from its text
+        (:func:`~aimu_core.testing.fake_vector`), or the scripted fault as for chat."""
+        if isinstance(reply, Response):
+            return reply
+        if reply.fail:
+            fault = self.common_fault(reply, stream=False)
+            return fault or turn_response(reply, body, api_key=api_key)
+        inputs = body.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if (
+            not isinstance(inputs, list)
+            or not inputs
+            or not all(isinstance(t, str) for t in inputs)
+        ):
+            return error(400, "'input' must be a string or a non-empty array of strings")
+        if "" in inputs:  # as OpenAI answers
+            return error(400, "'$.input' is invalid: empty strings cannot be embedded")
+        dimensions = body.get("dimensions") or self.embedding_dimensions
+        words = sum(len(text.split()) for text in inputs)
+        return Response.json(
+            {
+                "object": "list",
+                "data": [
+                    {"object": "embedding", "index": i, "embedding": fake_vector(text, dimensions)}
+                    for i, text in enumerate(inputs)
+                ],
+                "model": body.get("model", ""),
+                "usage": {"prompt_tokens": words, "total_tokens": words},
+            }
         )
