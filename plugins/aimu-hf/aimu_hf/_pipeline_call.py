@@ -21,6 +21,7 @@ warns once per pipeline class and is dropped.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import threading
@@ -126,6 +127,7 @@ def _call_kwargs(
     return call
 
 
+@functools.cache
 def _parameters(pipeline_class: type) -> Mapping[str, inspect.Parameter]:
     return inspect.signature(pipeline_class.__call__).parameters
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 __all__ = ["save_tiny_pipeline", "save_unconditional_pipeline"]
 
-#: Tokens the CLIP text encoder reads: short prompts are all tests need.
-_MAX_TOKENS = 16
+#: Tokens the CLIP text encoder reads, as in every Stable Diffusion model.
+_MAX_TOKENS = 77
 
 
 def _tiny_tokenizer() -> object:
