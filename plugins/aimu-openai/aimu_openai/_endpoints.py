@@ -1,6 +1,7 @@
 """The providers of this plugin as data: one :class:`Endpoint` record each, and local-server discovery.
 
-Every provider here speaks OpenAI's Chat Completions API; they differ only in
+Every provider here speaks OpenAI's Chat Completions API (local servers also the
+raw Completions API, for ``generate()``); they differ only in
 where the server listens, where its key comes from and which kwargs it
 understands. :data:`ENDPOINTS` therefore drives both the plugin's hook records
 (``aimu_openai/__init__.py``) and its one pair of client classes
@@ -69,6 +70,9 @@ class Endpoint:
         sends_openai_org: whether the SDK may add ``OPENAI_ORG_ID`` /
             ``OPENAI_PROJECT_ID`` from the environment as headers (OpenAI's business only).
         discover: whether aimu asks the default URL for its models when picking a default.
+        completions: whether ``generate()`` uses the raw Completions endpoint
+            (``/v1/completions``), so base models continue the prompt as it is; the
+            hosted APIs answer ``generate()`` through Chat Completions instead.
     """
 
     name: str
@@ -84,6 +88,7 @@ class Endpoint:
     catalog: type[Model] | None = None
     sends_openai_org: bool = False
     discover: bool = False
+    completions: bool = True
 
 
 def _local(
@@ -119,6 +124,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
             native=_OPENAI_NATIVE,
             catalog=OpenAIModel,
             sends_openai_org=True,
+            completions=False,
         ),
         Endpoint(
             "gemini",
@@ -129,6 +135,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
             requires_key=True,
             native=_COMMON_NATIVE,
             catalog=GeminiModel,
+            completions=False,
         ),
         _local("lmstudio", "LMStudio", "LM Studio's local server", 1234, _LLAMACPP_KWARGS),
         _local("vllm", "VLLM", "a vLLM server", 8000, _VLLM_KWARGS, "VLLM_API_KEY"),

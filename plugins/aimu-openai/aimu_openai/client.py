@@ -36,6 +36,7 @@ from aimu_core.provider import (
     ConfigurationError,
     Delta,
     ErrorContext,
+    ImageInput,
     LoopLocal,
     Model,
     ModelSpec,
@@ -87,6 +88,16 @@ PLACEHOLDER_API_KEY = "aimu-no-key"
 _SDK_PARAMS = frozenset(ENDPOINTS["openai-compat"].kwargs.values()) | (
     ENDPOINTS["openai"].native - {"extra_body"}
 )
+#: What ``completions.create`` takes by name; other kwargs travel in ``extra_body``.
+_COMPLETIONS_PARAMS = frozenset(
+    "max_tokens temperature top_p stop seed presence_penalty frequency_penalty logit_bias"
+    " logprobs user extra_headers extra_query".split()
+)
+#: Chat-only kwargs a raw completion has no use for.
+_CHAT_ONLY = frozenset(
+    "response_format tool_choice parallel_tool_calls reasoning_effort chat_template_kwargs"
+    " top_logprobs".split()
+)
 #: Only meaningful when tools are offered; OpenAI rejects them otherwise.
 _TOOL_KWARGS = ("tool_choice", "parallel_tool_calls")
 #: Where servers put reasoning that is not in the answer text, most common first.
@@ -97,6 +108,7 @@ _SDK_SECRET_ENVS = ("OPENAI_ADMIN_KEY", "OPENAI_WEBHOOK_SECRET")
 _SECRET_HEADER = ("auth", "key", "token", "secret", "cookie")
 #: What every reply should be; named when a server answers with something else.
 _EXPECTED = "a Chat Completions response"
+_EXPECTED_TEXT = "a Completions (text_completion) response"
 #: Local servers list their models at /v1/models; a base URL missing /v1 is the usual 404.
 _HINTS = {
     404: "Check the model id (`aimu models` lists the catalog; a local server lists its own "
@@ -277,6 +289,35 @@ class _ChatCompletions:
                 request["stream_options"] = {"include_usage": True}
         return request
 
+    def _completions(self, images: Any, generate_kwargs: dict[str, Any]) -> bool:
+        """Whether ``generate()`` goes to ``/v1/completions``: on local servers, for text
+        (images and structured output need the chat endpoint)."""
+        return self.endpoint.completions and not images and "response_format" not in generate_kwargs
+
+    def _completion_request(
+        self, prompt: str, generate_kwargs: dict[str, Any], stream: bool
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``completions.create`` for one raw completion."""
+        request: dict[str, Any] = {"model": self.model.value, "prompt": prompt}
+        extra_body: dict[str, Any] = {}
+        for key, value in generate_kwargs.items():
+            if key in _CHAT_ONLY or key == "extra_body":
+                continue
+            (request if key in _COMPLETIONS_PARAMS else extra_body)[key] = value
+        extra_body.update(generate_kwargs.get("extra_body") or {})
+        if extra_body:
+            request["extra_body"] = extra_body
+        if stream:
+            request["stream"] = True
+            if self.stream_usage:
+                request["stream_options"] = {"include_usage": True}
+        return request
+
+    def _completion_reading(self, stream: bool) -> dict[str, Any]:
+        """:meth:`_reading` for a raw completion's ``text_completion`` objects."""
+        reader = _TextCompletionReader(self._errors)
+        return {**self._reading(stream), "read": reader.feed, "finish": reader.finish}
+
     def _reading(self, stream: bool) -> dict[str, Any]:
         """How to read one reply: the arguments of :func:`sdk_deltas` (or its twin) but the call."""
         reader = _StreamReader(self._errors)
@@ -436,6 +477,41 @@ class _StreamReader:
         return calls
 
 
+class _TextCompletionReader:
+    """Turns ``text_completion`` objects (whole, or streamed chunks) into :class:`Delta` pieces."""
+
+    __slots__ = ("_errors", "chunks", "finished")
+
+    def __init__(self, errors: ErrorContext) -> None:
+        self._errors = errors
+        self.chunks = 0
+        self.finished = False
+
+    def feed(self, part: Any) -> Delta | None:
+        choices = getattr(part, "choices", None)
+        if not isinstance(choices, list):
+            shown = part[:200] if isinstance(part, str) else type(part).__name__
+            raise invalid_response(self._errors, f"got {shown!r}", _EXPECTED_TEXT)
+        self.chunks += 1
+        usage = _usage(part.usage) if part.usage is not None else None
+        if not choices:
+            return Delta(usage=usage) if usage else None
+        choice = choices[0]
+        if choice.finish_reason:
+            self.finished = True
+        text = choice.text or ""
+        if not (text or usage or choice.finish_reason):
+            return None
+        return Delta(text=text, usage=usage, finish_reason=choice.finish_reason)
+
+    def finish(self) -> None:
+        """Check, after the last chunk, that the stream held a whole reply."""
+        if not self.chunks:
+            raise invalid_response(self._errors, "the stream held no completion", _EXPECTED_TEXT)
+        if not self.finished:
+            raise stream_interrupted(self._errors, "the stream ended without a finish reason")
+
+
 # -- the clients -------------------------------------------------------------------------------
 
 
@@ -473,6 +549,22 @@ class OpenAICompatClient(_ChatCompletions, BaseModelClient):
         create = self.sdk_client.chat.completions.create
         return sdk_deltas(lambda: create(**request), **self._reading(stream))
 
+    def _generate(
+        self,
+        prompt: str,
+        *,
+        images: list[ImageInput] | None,
+        generate_kwargs: dict[str, Any],
+        stream: bool,
+    ) -> Iterator[Delta]:
+        if not self._completions(images, generate_kwargs):
+            return super()._generate(
+                prompt, images=images, generate_kwargs=generate_kwargs, stream=stream
+            )
+        request = self._completion_request(prompt, generate_kwargs, stream)
+        create = self.sdk_client.completions.create
+        return sdk_deltas(lambda: create(**request), **self._completion_reading(stream))
+
 
 class AsyncOpenAICompatClient(_ChatCompletions, AsyncBaseModelClient):
     """Async twin of :class:`OpenAICompatClient` (``openai.AsyncOpenAI``); same arguments,
@@ -494,6 +586,22 @@ class AsyncOpenAICompatClient(_ChatCompletions, AsyncBaseModelClient):
         # The SDK client is looked up when the call is made, inside the caller's event loop.
         call = lambda: self.sdk_client.chat.completions.create(**request)  # noqa: E731
         return async_sdk_deltas(call, **self._reading(stream))
+
+    def _generate(
+        self,
+        prompt: str,
+        *,
+        images: list[ImageInput] | None,
+        generate_kwargs: dict[str, Any],
+        stream: bool,
+    ) -> AsyncIterator[Delta]:
+        if not self._completions(images, generate_kwargs):
+            return super()._generate(
+                prompt, images=images, generate_kwargs=generate_kwargs, stream=stream
+            )
+        request = self._completion_request(prompt, generate_kwargs, stream)
+        call = lambda: self.sdk_client.completions.create(**request)  # noqa: E731
+        return async_sdk_deltas(call, **self._completion_reading(stream))
 
 
 def _twins(name: str) -> tuple[type[OpenAICompatClient], type[AsyncOpenAICompatClient]]:
