@@ -26,6 +26,11 @@ class EmbeddingSpec:
     id: str
     dimensions: int | None = None
 
+    @property
+    def value(self) -> str:
+        """The model id, as a catalog member's ``.value``: code that names a model reads both alike."""
+        return self.id
+
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise ValueError("EmbeddingSpec.id must be a non-empty string")

@@ -33,5 +33,7 @@ def aimu_text_providers() -> list[TextProvider]:
             discover=discover,
             discover_priority=10,
             description="Ollama models (local server; thinking, tools, vision)",
+            embedding_client="aimu_ollama.embeddings:OllamaEmbeddingClient",
+            async_embedding_client="aimu_ollama.embeddings:AsyncOllamaEmbeddingClient",
         )
     ]

@@ -5,7 +5,8 @@ scripted :class:`aimu_core.testing.Turn` replies, as one JSON object or as an
 NDJSON stream the way Ollama sends it (thinking in its own field when the
 request asked to ``think``, an empty part before each tool call, one tool call
 per part, a final ``done`` part with token counts), and ``GET /api/tags`` with
-the models it was given. It checks requests as a strict Ollama would (known
+the models it was given; ``POST /api/embed`` with vectors computed from each input
+(:func:`~aimu_core.testing.fake_vector`). It checks requests as a strict Ollama would (known
 ``options`` only, base64 images, tool-call arguments as objects, capabilities
 of the listed models) and answers a bad one with a 400. ``Turn.fail`` status
 faults get Ollama's ``{"error": ...}`` bodies; the rest are
@@ -28,11 +29,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aimu_core.testing import (
+    FAKE_DIMENSIONS,
     RETRY_AFTER,
     FakeAPI,
     Request,
     Response,
     Turn,
+    fake_vector,
     last_user_text,
     presented_key,
 )
@@ -62,7 +65,7 @@ _CREATED = "2025-01-01T00:00:00Z"
 
 
 class FakeOllama(FakeAPI):
-    """A scripted Ollama server on 127.0.0.1.
+    """A scripted Ollama server on 127.0.0.1 (chat, generate, embed, tags).
 
     Args:
         models: ``{tag: capabilities}`` served by ``/api/tags``; when given, other
@@ -75,6 +78,9 @@ class FakeOllama(FakeAPI):
         requests: ``(path, body)`` of every chat/generate request received.
         bodies: their bodies; ``headers``: their headers.
     """
+
+    #: The length of the vectors ``POST /api/embed`` answers with.
+    embedding_dimensions: int = FAKE_DIMENSIONS
 
     def __init__(
         self, models: Mapping[str, Iterable[str]] | None = None, *, chunk_size: int = 4
@@ -99,6 +105,8 @@ class FakeOllama(FakeAPI):
             return Response.json({"models": [_tag(name) for name in self.models or {}]})
         if request.method == "GET" and path == "/api/version":
             return Response.json({"version": "0.12.0"})
+        if request.method == "POST" and path == "/api/embed":
+            return self._embed(request)
         if request.method != "POST" or path not in ("/api/chat", "/api/generate"):
             return Response.json({"error": f"404 page not found: {request.path}"}, 404)
         body = request.json()
@@ -115,18 +123,55 @@ class FakeOllama(FakeAPI):
         if fault is not None:
             return fault
         if turn.fail in _ERRORS:
-            status, message = _ERRORS[turn.fail]
-            headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
-            key = presented_key(request)
-            if turn.fail == "authentication" and key:
-                message = f"{message}: {key}"
-            return Response.json({"error": message}, status, headers)
+            return self._status_fault(turn, request)
         parts = self.parts(turn, body, chat=chat)
         if body.get("stream", True):
             if turn.fail == "stream_cut":
                 return Response.ndjson([p for p in parts if not p["done"]], cut=True)
             return Response.ndjson(parts)
         return Response.json(_merge(parts, chat=chat))
+
+    def _status_fault(self, turn: Turn, request: Request) -> Response:
+        """Ollama's answer to a status fault (a 401 quotes the key it was given)."""
+        status, message = _ERRORS[turn.fail or ""]
+        headers = {"retry-after": self.retry_after} if turn.fail == "rate_limit" else None
+        key = presented_key(request)
+        if turn.fail == "authentication" and key:
+            message = f"{message}: {key}"
+        return Response.json({"error": message}, status, headers)
+
+    def _embed(self, request: Request) -> Response:
+        """``POST /api/embed``: a vector per input computed from its text
+        (:func:`~aimu_core.testing.fake_vector`, ``dimensions`` long when asked), or the
+        scripted fault."""
+        body = request.json() or {}
+        turn = self.next_reply(request)
+        if isinstance(turn, Response):
+            return turn
+        fault = self.common_fault(turn, stream=False)
+        if fault is not None:
+            return fault
+        if turn.fail in _ERRORS:
+            return self._status_fault(turn, request)
+        model = body.get("model")
+        if not model:
+            return Response.json({"error": "model is required"}, 400)
+        if self.models is not None and model not in self.models:
+            return Response.json({"error": f"model '{model}' not found"}, 404)
+        inputs = body.get("input")
+        inputs = [inputs] if isinstance(inputs, str) else inputs
+        if not isinstance(inputs, list) or not all(isinstance(t, str) for t in inputs):
+            return Response.json({"error": "invalid input type"}, 400)
+        size = body.get("dimensions") or self.embedding_dimensions
+        return Response.json(
+            {
+                "model": model,
+                "embeddings": [fake_vector(text, size) for text in inputs],
+                "total_duration": 1000,
+                "load_duration": 10,
+                "prompt_eval_count": sum(len(text.split()) for text in inputs),
+            }
+        )
 
     def malformed_stream(self) -> Response:
         """An NDJSON stream whose first line is not JSON."""
