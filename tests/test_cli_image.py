@@ -35,12 +35,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, scripted_path: str) -> str:
     return os.pathsep.join([str(folder), scripted_path])
 
 
-def aimu(site: str, *args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
+def aimu(
+    site: str, *args: str, cwd: Path | None = None, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AIMU_")}
     environ["PYTHONPATH"] = os.pathsep.join(filter(None, [site, os.environ.get("PYTHONPATH")]))
     environ.update(env)
     return subprocess.run(
-        [str(AIMU), *args], capture_output=True, text=True, env=environ, cwd=cwd, timeout=60
+        [str(AIMU), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=cwd,
+        timeout=60,
     )
 
 
@@ -182,3 +190,12 @@ def test_models_lists_image_models_marked_as_such(site: str):
     text = aimu(site, "models").stdout
     line = next(line for line in text.splitlines() if line.startswith("scripted:sketch "))
     assert "image, image-to-image, 1-50 steps, seeded" in line
+
+
+def test_the_prompt_can_come_from_stdin(site: str, tmp_path: Path):
+    out = tmp_path / "a.png"
+    result = aimu(site, "image", "-", "-m", "scripted:sketch", "-o", str(out), stdin="a cat\n")
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+    empty = aimu(site, "image", "-", "-m", "scripted:sketch", stdin="  \n")
+    assert empty.returncode == 1 and "empty" in empty.stderr

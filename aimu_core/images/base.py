@@ -256,9 +256,18 @@ class _ImageCalls:
         if format == "data_url":
             return f"data:{mime};base64,{base64.b64encode(data).decode()}"
         folder = self._folder()
-        path = folder / f"aimu-{uuid.uuid4().hex[:16]}.{_MIME_SUFFIX[mime]}"
-        path.write_bytes(data)
-        return path
+        name = f"aimu-{uuid.uuid4().hex[:16]}.{_MIME_SUFFIX[mime]}"
+        # Written beside, then renamed: a crash leaves no half image under the final name.
+        partial = folder / f".{name}.partial"
+        try:
+            partial.write_bytes(data)
+            os.replace(partial, folder / name)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise ConfigurationError(
+                f"Cannot write an image to {str(folder)!r}: {exc.strerror}; pass another output_dir"
+            ) from None
+        return folder / name
 
     def _folder(self) -> Path:
         folder = self.output_dir
