@@ -12,7 +12,9 @@ calls aimu adds (a count that does not drift).
   (``aimu_gemini.testing.FakeGemini``, a 1024x1024 PNG per call). Two cases:
   the image as bytes (the raw side takes the inline data), and as a PIL image
   (the raw side decodes it with Pillow). Goal: <= 1.05x.
-* ``diffusers`` (aimu-hf): added as its own function beside this one.
+* ``diffusers``: aimu-hf's ``generate()`` on ``hf:<dir>`` against calling the
+  same tiny random-weight pipeline (``aimu_hf.images_testing``) directly: 4
+  steps, 64x64, seeded, a PIL image on both sides. Goal: <= 1.02x.
 
     python bench/image_overhead.py [--rounds 200] [--backend gemini]
 """
@@ -75,9 +77,62 @@ def bench_gemini(args: argparse.Namespace) -> list[Result]:
     return results
 
 
+#: Rounds for the diffusers case: a generation takes tens of milliseconds, not one.
+DIFFUSERS_ROUNDS = 30
+GOAL_DIFFUSERS = 1.02
+
+
+def bench_diffusers(args: argparse.Namespace) -> list[Result]:
+    """``hf:<tiny pipeline dir>`` through aimu against the same diffusers pipeline called directly.
+
+    Both sides run the random-weight Stable Diffusion pipeline of
+    ``aimu_hf.images_testing`` (4 steps, 64x64, guidance 7.5, seeded), each loaded
+    once; aimu adds its checks, the kwargs translation, the step callback and the
+    pipeline lock. torch runs on one thread, so both sides' compute stays alike on
+    a shared machine.
+    """
+    if importlib.util.find_spec("diffusers") is None:
+        print("diffusers: skipped (install aimu-hf[images])")
+        return []
+    import tempfile
+
+    import torch
+    from aimu_hf.images_testing import save_tiny_pipeline
+    from diffusers import AutoPipelineForText2Image
+
+    import aimu_core
+
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(save_tiny_pipeline(f"{folder}/pipeline"))
+        client = aimu_core.image_client(f"hf:{path}")
+        raw = AutoPipelineForText2Image.from_pretrained(path)
+        raw.set_progress_bar_config(disable=True)
+        kwargs = {"steps": 4, "guidance": 7.5, "width": 64, "height": 64, "seed": SEED}
+
+        def raw_call() -> Any:
+            generator = torch.Generator("cpu").manual_seed(SEED)
+            return raw(
+                PROMPT,
+                num_inference_steps=4,
+                guidance_scale=7.5,
+                width=64,
+                height=64,
+                generator=generator,
+            ).images[0]
+
+        def aimu_call() -> Any:
+            return client.generate(PROMPT, generate_kwargs=kwargs)[0]
+
+        rounds = min(args.rounds, DIFFUSERS_ROUNDS)
+        timing = alternate({"raw": raw_call, "aimu": aimu_call}, rounds, warmup=3)
+    return [Result("diffusers", "PIL image", timing["raw"], timing["aimu"], GOAL_DIFFUSERS)]
+
+
 #: backend name -> (plugin module it needs, bench function)
 BENCHES: dict[str, tuple[str, Callable[[argparse.Namespace], list[Result]]]] = {
     "gemini": ("aimu_gemini", bench_gemini),
+    "diffusers": ("aimu_hf", bench_diffusers),
 }
 
 
