@@ -27,12 +27,15 @@ CLIENT_STACK = {
     "aimu_core.models.resolve",
     "aimu_core.models.spec",
     "aimu_core.models.stream",
+    "aimu_core.models.structured",
     "aimu_core.models.thinking",
     "aimu_core.plugins",
     "aimu_core.policy",
     "aimu_core.records",
     "aimu_core.tools",
+    "aimu_core.tools.context",
     "aimu_core.tools.decorator",
+    "aimu_core.tools.lookup",
     "aimu_core.tools.toolbox",
 }
 #: The scripted provider is the test kit's; it stands in for a plugin here.
