@@ -118,7 +118,7 @@ def test_an_open_catalog_takes_any_id_as_an_ad_hoc_model():
         ("", ConfigurationError, "empty"),
         ("sketch", ConfigurationError, "names no provider"),
         ("scripted:", ConfigurationError, "no model id"),
-        ("nope:x", UnknownProviderError, "Installed: scripted"),
+        ("nope:x", UnknownProviderError, "Installed: .*scripted"),
         ("Bad Prefix:x", UnknownProviderError, "lower-case"),
         ("scripted:sketch@http://127.0.0.1:1", ConfigurationError, "does not take a base URL"),
     ],
