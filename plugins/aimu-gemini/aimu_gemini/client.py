@@ -137,6 +137,7 @@ class GeminiImageClientBase:
             secrets=secrets,
         )
         self._sdk = LoopLocal(self._new_sdk)
+        self._configs: dict[tuple[str | None, int | None], Any] = {}
 
     def _new_sdk(self) -> Any:
         options: dict[str, Any] = {}
@@ -168,17 +169,25 @@ class GeminiImageClientBase:
         contents: list[Any] = [prompt]
         if reference is not None:
             contents.append(types.Part.from_bytes(data=_png(reference), mime_type="image/png"))
-        config: dict[str, Any] = {"response_modalities": ["IMAGE"]}
-        ratio = _aspect_ratio(kwargs, GEMINI_SIZES)
-        if ratio:
-            config["image_config"] = types.ImageConfig(aspect_ratio=ratio)
-        if "seed" in kwargs:
-            config["seed"] = kwargs["seed"]
-        return {
-            "model": self.model.value,
-            "contents": contents,
-            "config": types.GenerateContentConfig(**config),
-        }
+        config = self._content_config(_aspect_ratio(kwargs, GEMINI_SIZES), kwargs.get("seed"))
+        return {"model": self.model.value, "contents": contents, "config": config}
+
+    def _content_config(self, ratio: str | None, seed: int | None) -> Any:
+        """The ``GenerateContentConfig`` for *ratio* and *seed*, built once and reused: it
+        is a pydantic model, and building one costs more than the rest of aimu's work."""
+        key = (ratio, seed)
+        config = self._configs.get(key)
+        if config is None:
+            fields: dict[str, Any] = {"response_modalities": ["IMAGE"]}
+            if ratio:
+                fields["image_config"] = types.ImageConfig(aspect_ratio=ratio)
+            if seed is not None:
+                fields["seed"] = seed
+            config = types.GenerateContentConfig(**fields)
+            if len(self._configs) >= 64:  # a bound: seeds vary call by call
+                self._configs.clear()
+            self._configs[key] = config
+        return config
 
     def _imagen_request(
         self, prompt: str, num_images: int, kwargs: dict[str, Any]
