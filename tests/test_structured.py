@@ -249,3 +249,14 @@ def test_any_reply_parses_or_names_its_problem(text: str) -> None:
         OutputSchema(City).parse(text)
     except ValueError as exc:
         assert str(exc)
+
+
+def test_an_async_client_over_a_sync_one_uses_the_providers_native_way() -> None:
+    from aimu_core.models.threaded import ThreadedAsyncClient
+
+    async def run() -> Any:
+        client = ThreadedAsyncClient(_NativeKwargs(ScriptedModel.SCRIPTED, script=[PARIS]))
+        return await client.chat("?", schema=City), client.sync_client.requests
+
+    city, requests = asyncio.run(run())
+    assert city.name == "Paris" and "response_format" in requests[0]["kwargs"]

@@ -9,6 +9,7 @@ from typing import Any
 from .base import AsyncBaseModelClient, BaseModelClient
 from .delta import Delta
 from .images import ImageInput
+from .structured import NativeSchema, OutputSchema
 
 __all__ = ["ThreadedAsyncClient"]
 
@@ -34,6 +35,9 @@ class ThreadedAsyncClient(AsyncBaseModelClient):
         self.provider = sync_client.provider  # type: ignore[misc]
         self.GENERATE_KWARGS = sync_client.GENERATE_KWARGS  # type: ignore[misc]
         self.NATIVE_KWARGS = sync_client.NATIVE_KWARGS  # type: ignore[misc]
+
+    def _native_schema(self, schema: OutputSchema) -> NativeSchema | None:
+        return self.sync_client._native_schema(schema)  # the provider's own way, if any
 
     async def _chat(
         self,
