@@ -29,6 +29,7 @@ import os
 import re
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aimu_core.provider import (
@@ -213,9 +214,7 @@ class MCPClient:
             raise ConfigurationError(f"timeout must be > 0 seconds or None, got {timeout!r}")
         sources = server_sources(server, env=env, cwd=cwd)
         self._connections = [_Connection(s, timeout, connect_timeout) for s in sources]
-        self._routes: dict[str, tuple[_Connection, str]] | None = None
-        self._specs: list[dict[str, Any]] = []
-        self._validators: dict[str, Any] = {}
+        self._catalog: _Catalog | None = None  # replaced whole, so readers see one listing
         self._loop = LoopThread(f"aimu-mcp {','.join(s.name for s in sources)}")
         self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._connections)
 
@@ -268,20 +267,25 @@ class MCPClient:
 
     def get_tools(self) -> list[dict[str, Any]]:
         """OpenAI-format specs of every tool of every server (connecting if needed)."""
-        if self._routes is None:
-            self._loop.run(self._open_all())
-        return list(self._specs)
+        return list(self._listing().specs)
 
     async def aget_tools(self) -> list[dict[str, Any]]:
         """Async :meth:`get_tools`."""
-        if self._routes is None:
+        if self._catalog is None:
             await self._loop.arun(self._open_all())
-        return list(self._specs)
+        assert self._catalog is not None
+        return list(self._catalog.specs)
 
     def refresh_tools(self) -> list[dict[str, Any]]:
         """List the servers' tools again (a server may add or remove tools)."""
         self._loop.run(self._open_all(refresh=True))
-        return list(self._specs)
+        return self.get_tools()
+
+    def _listing(self) -> _Catalog:
+        if self._catalog is None:
+            self._loop.run(self._open_all())
+        assert self._catalog is not None
+        return self._catalog
 
     def as_tools(self) -> list[MCPTool]:
         """The servers' tools as callables the tool loop runs like ``@tool`` functions."""
@@ -305,7 +309,7 @@ class MCPClient:
         self, name: str, arguments: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> str:
         """Async :meth:`call_tool`."""
-        if self._routes is None:
+        if self._catalog is None:
             await self.aget_tools()
         connection, real, args = self._route(name, arguments)
         return _result_text(name, await self._loop.arun(connection.call(real, args, timeout)))
@@ -313,20 +317,18 @@ class MCPClient:
     def _route(
         self, name: str, arguments: Mapping[str, Any] | None
     ) -> tuple[_Connection, str, dict[str, Any]]:
-        if self._routes is None:
-            self.get_tools()
-        assert self._routes is not None
+        catalog = self._listing()
         try:
-            connection, real = self._routes[name]
+            connection, real = catalog.routes[name]
         except KeyError:
-            known = ", ".join(sorted(self._routes)) or "none"
+            known = ", ".join(sorted(catalog.routes)) or "none"
             raise ToolError(f"no MCP tool is named {quoted(name)}; available: {known}") from None
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, Mapping):
             raise ToolArgumentError(f"arguments must be a JSON object, got {quoted(arguments)}")
         args = dict(arguments)
-        errors = sorted(self._validators[name].iter_errors(args), key=lambda e: list(e.path))
+        errors = sorted(catalog.validators[name].iter_errors(args), key=lambda e: list(e.path))
         if errors:
             problems = "; ".join(
                 f"{'.'.join(map(str, e.path)) or 'arguments'}: {e.message}" for e in errors[:5]
@@ -340,28 +342,37 @@ class MCPClient:
             for connection, fresh in zip(self._connections, opened, strict=True):
                 if not fresh:
                     connection.tools = await connection.client.list_tools()
-        if refresh or any(opened) or self._routes is None:
-            self._index()
+        if refresh or any(opened) or self._catalog is None:
+            self._catalog = _Catalog.of(self._connections)
 
-    def _index(self) -> None:
-        """Name every tool (prefixed by its server where names collide) and compile its schema."""
+
+@dataclass(frozen=True)
+class _Catalog:
+    """One listing of every server's tools: their specs, schema validators and servers."""
+
+    specs: list[dict[str, Any]]
+    validators: dict[str, Any]
+    routes: dict[str, tuple[_Connection, str]]
+
+    @classmethod
+    def of(cls, connections: Sequence[_Connection]) -> _Catalog:
+        """Name every tool (prefixed by its server where names collide), compile its schema."""
         from jsonschema.validators import validator_for
 
         counts: dict[str, int] = {}
-        for connection in self._connections:
+        for connection in connections:
             for tool in connection.tools:
                 counts[tool.name] = counts.get(tool.name, 0) + 1
-        routes: dict[str, tuple[_Connection, str]] = {}
-        specs, validators = [], {}
-        for connection in self._connections:
+        catalog = cls([], {}, {})
+        for connection in connections:
             for tool in connection.tools:
                 name = tool.name
                 if counts[name] > 1:
                     name = _TOOL_NAME.sub("_", f"{connection.source.name}_{tool.name}")
                 schema = dict(tool.input_schema or {"type": "object", "properties": {}})
-                routes[name] = (connection, tool.name)
-                validators[name] = validator_for(schema)(schema)
-                specs.append(
+                catalog.routes[name] = (connection, tool.name)
+                catalog.validators[name] = validator_for(schema)(schema)
+                catalog.specs.append(
                     {
                         "type": "function",
                         "function": {
@@ -371,7 +382,7 @@ class MCPClient:
                         },
                     }
                 )
-        self._specs, self._validators, self._routes = specs, validators, routes
+        return catalog
 
 
 class _Unset:

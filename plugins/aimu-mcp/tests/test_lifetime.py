@@ -95,7 +95,8 @@ def test_importing_aimu_core_or_the_plugin_loads_no_mcp_library() -> None:
             assert modules_after(code, prefix=prefix) == set(), (code, prefix)
 
 
-def test_plugin_discovery_loads_no_mcp_library() -> None:
+def test_plugin_discovery_loads_no_mcp_library_and_no_client_code() -> None:
     code = "import aimu_core.plugins; aimu_core.plugins.get_manager()"
     assert modules_after(code, prefix="fastmcp") == set()
     assert modules_after(code, prefix="mcp") == set()
+    assert modules_after(code, prefix="aimu_mcp") == {"aimu_mcp"}  # names load on first use
