@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from aimu_core.provider import TextProvider, hookimpl
 
+from .embedding_models import LlamaCppEmbeddingModel
 from .models import DEFAULT_MODEL_ID, LlamaCppModel
 
 if TYPE_CHECKING:
@@ -91,5 +92,7 @@ def aimu_text_providers() -> list[TextProvider]:
             discover=discover,
             discover_priority=DISCOVER_PRIORITY,
             description="In-process GGUF models through llama.cpp (embedded offline default model)",
+            embedding_client="aimu_llamacpp.embeddings:LlamaCppEmbeddingClient",
+            embedding_models=LlamaCppEmbeddingModel,
         )
     ]
