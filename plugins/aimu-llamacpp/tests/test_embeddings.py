@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import aimu_llamacpp
 import pytest
 
 import aimu_core
-import aimu_llamacpp
 from aimu_core.errors import ConfigurationError, ModelNotFoundError
 from aimu_core.testing.embedding_conformance import EmbeddingConformance
 
