@@ -1,4 +1,9 @@
-"""A tiny random-weight causal LM and a real tokenizer, built and saved for the text tests.
+"""Test helpers for ``hf:`` text models: a tiny random-weight causal LM and a real tokenizer,
+and logits processors that make a random model write a chosen text.
+
+Used by aimu-hf's tests and ``bench/hf_text_throughput.py``; useful to anyone
+testing code on top of ``hf:`` models without downloading one. Needs the
+``text`` extra (torch, transformers, tokenizers).
 
 The tokenizer is a byte-level BPE trained here with the ``tokenizers`` library
 (so any text round-trips exactly) wrapped in ``PreTrainedTokenizerFast``, with
@@ -57,7 +62,13 @@ _CORPUS = [
 ] * 4
 
 
-def build_tiny_model(root: Path, *, chat_template: str | None = CHATML_TEMPLATE) -> Path:
+def build_tiny_model(
+    root: str | Path,
+    *,
+    chat_template: str | None = CHATML_TEMPLATE,
+    hidden_size: int = 32,
+    layers: int = 2,
+) -> Path:
     """Save a tiny Qwen2 model and its tokenizer under *root*; return the directory."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -90,9 +101,9 @@ def build_tiny_model(root: Path, *, chat_template: str | None = CHATML_TEMPLATE)
     torch.manual_seed(0)
     config = Qwen2Config(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=2048,
@@ -104,6 +115,7 @@ def build_tiny_model(root: Path, *, chat_template: str | None = CHATML_TEMPLATE)
     model.generation_config = GenerationConfig(
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id
     )
+    root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(root)
     tokenizer.save_pretrained(root)

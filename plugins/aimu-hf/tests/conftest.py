@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A tiny random-weight Qwen2 with a ChatML (tools) chat template, saved once."""
-    from tiny_text_model import build_tiny_model
+    from aimu_hf.text_testing import build_tiny_model
 
     return str(build_tiny_model(tmp_path_factory.mktemp("tiny-chatml")))
 
@@ -18,7 +18,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The same kind of model with a tokenizer that has no chat template."""
-    from tiny_text_model import build_tiny_model
+    from aimu_hf.text_testing import build_tiny_model
 
     return str(build_tiny_model(tmp_path_factory.mktemp("tiny-base"), chat_template=None))
 
@@ -26,7 +26,7 @@ def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def tiny_thinking_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A tiny model whose template opens a ``<think>`` block for the reply."""
-    from tiny_text_model import THINKING_TEMPLATE, build_tiny_model
+    from aimu_hf.text_testing import THINKING_TEMPLATE, build_tiny_model
 
     return str(
         build_tiny_model(tmp_path_factory.mktemp("tiny-think"), chat_template=THINKING_TEMPLATE)

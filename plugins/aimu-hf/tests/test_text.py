@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from aimu_hf import text
 from aimu_hf._text_generate import Prompt, _Reply, _StopCut, chat_prompt
+from aimu_hf.text_testing import ForceText
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiny_text_model import ForceText
 
 import aimu_core
 from aimu_core.errors import ConfigurationError, ContextLengthError, ModelNotFoundError

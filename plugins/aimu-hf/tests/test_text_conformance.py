@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from tiny_text_model import ForcedScript
+from aimu_hf.text_testing import ForcedScript
 
 from aimu_core.testing.conformance import ProviderConformance
 from aimu_core.testing.scripted import FAILURES, HTTP_ONLY
