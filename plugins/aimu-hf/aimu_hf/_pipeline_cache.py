@@ -285,14 +285,16 @@ def _load_error(exc: Exception, model_id: str) -> AimuError:
     from huggingface_hub import constants
 
     text = str(exc)
-    if "couldn't connect" in text.lower() or isinstance(exc, ConnectionError):
+    if not is_local_path(model_id) and _network_failed(exc):
         return ProviderConnectionError(
             f"Cannot download hf:{model_id}: the Hugging Face Hub is unreachable and the model is "
             f"not in the cache ({constants.HF_HUB_CACHE}). Connect, or set HF_HUB_OFFLINE=1 and "
             "use a cached or local pipeline.",
             provider="hf",
         )
-    if "does not appear to have a file named" in text or "not found" in text.lower():
+    if not is_local_path(model_id) and (
+        "does not appear to have a file named" in text or "not found" in text.lower()
+    ):
         return ModelNotFoundError(
             f"hf:{model_id} is not a diffusers pipeline on the Hugging Face Hub "
             f"({type(exc).__name__}: {text[:300]})"
@@ -301,6 +303,23 @@ def _load_error(exc: Exception, model_id: str) -> AimuError:
         f"Cannot load {quoted(model_id)} as a diffusers pipeline ({type(exc).__name__}: "
         f"{text[:300]})"
     )
+
+
+def _network_failed(exc: BaseException) -> bool:
+    """Whether a connection failure lies under *exc*: diffusers reports an unreachable
+    Hub as a missing model_index.json, chained from huggingface_hub's error."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (LocalEntryNotFoundError, ConnectionError, TimeoutError)):
+            return True
+        if type(cause).__name__ in ("ConnectError", "ConnectTimeout", "gaierror"):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _best_device(torch: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from aimu_hf import images as hf_images
-from aimu_hf._pipeline_cache import LoadOptions, plan_memory
+from aimu_hf._pipeline_cache import LoadOptions, _load_error, plan_memory
 from aimu_hf._pipeline_call import _steps_for_strength
 from aimu_hf.images_testing import save_unconditional_pipeline
 from hypothesis import given
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import aimu_core
 import aimu_core.aio
-from aimu_core.errors import ConfigurationError, ModelNotFoundError
+from aimu_core.errors import ConfigurationError, ModelNotFoundError, ProviderConnectionError
 from aimu_core.testing.imports import modules_after
 
 SMALL = {"steps": 2, "width": 32, "height": 32}
@@ -286,6 +286,31 @@ def test_an_uncached_hub_id_offline_names_the_cache(tmp_path: Path) -> None:
     assert str(tmp_path / "hf-home" / "hub") in result["message"]
     assert "HF_HUB_OFFLINE" in result["message"]
     assert result["heavy"] == []  # refused before torch or diffusers load
+
+
+def _diffusers_style_error(cause: Exception | None) -> OSError:
+    """The OSError diffusers raises for a hub id it could not fetch, chained like its own."""
+    try:
+        try:
+            if cause is not None:
+                raise cause
+        finally:
+            raise OSError("owner/model does not appear to have a file named model_index.json.")
+    except OSError as exc:
+        return exc
+
+
+def test_an_unreachable_hub_is_a_connection_error_naming_the_cache() -> None:
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    error = _load_error(_diffusers_style_error(LocalEntryNotFoundError("cannot reach")), "o/m")
+    assert isinstance(error, ProviderConnectionError)
+    assert "Hugging Face Hub is unreachable" in str(error) and "HF_HUB_OFFLINE" in str(error)
+    missing = _load_error(_diffusers_style_error(None), "o/m")
+    assert isinstance(missing, ModelNotFoundError) and not isinstance(
+        missing, ProviderConnectionError
+    )
+    assert "not a diffusers pipeline on the Hugging Face Hub" in str(missing)
 
 
 # -- the weight cache -------------------------------------------------------------------------
