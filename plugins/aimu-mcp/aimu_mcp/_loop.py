@@ -73,6 +73,8 @@ class LoopThread:
         future = self.submit(coro)
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            raise _closed_mid_call() from None
         except BaseException:
             future.cancel()  # KeyboardInterrupt, SystemExit: the call stops on the loop too
             raise
@@ -81,7 +83,14 @@ class LoopThread:
         """Await *coro* run on the loop from any other loop; cancelling the caller cancels it."""
         if self.in_loop():
             return await coro
-        return await asyncio.wrap_future(self.submit(coro))
+        future = self.submit(coro)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if future.cancelled() and task is not None and not task.cancelling():
+                raise _closed_mid_call() from None  # the loop stopped, not our caller
+            raise
 
     def stop(self, timeout: float) -> None:
         """Stop the loop (its remaining tasks are cancelled) and wait up to *timeout* s."""
@@ -93,3 +102,7 @@ class LoopThread:
             return
         if not self.in_loop():
             self._thread.join(timeout)
+
+
+def _closed_mid_call() -> ToolServerError:
+    return ToolServerError("the MCP client was closed during the call; nothing was returned")

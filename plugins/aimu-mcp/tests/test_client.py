@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,34 @@ def test_close_ends_the_stdio_server_and_the_client(stdio_command: list[str]) ->
     assert wait_gone(pid)
     with pytest.raises(AimuError, match="closed"):
         mcp.call_tool("pid")
+
+
+def test_closing_during_a_call_ends_it_with_a_server_error(server: Any) -> None:
+    mcp = MCPClient(server).connect()
+    failures: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            mcp.call_tool("slow", {"seconds": 2})
+        except BaseException as exc:
+            failures.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    while not failures and caller.is_alive() and not _running(mcp):
+        time.sleep(0.01)
+    mcp.close()
+    caller.join(30)
+    assert not caller.is_alive()
+    assert len(failures) == 1 and isinstance(failures[0], ToolServerError), failures
+
+
+def _running(mcp: MCPClient) -> bool:
+    """Whether a call is in flight on the client's loop (besides the session's own tasks)."""
+    import asyncio as aio
+
+    loop = mcp._loop.loop  # the test reaches in to start closing only once the call runs
+    return any("call" in repr(t.get_coro()) for t in aio.all_tasks(loop))
 
 
 def test_a_server_dying_mid_call_is_a_server_error_then_it_reconnects(
