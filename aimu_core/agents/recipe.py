@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 
-__all__ = ["ClientRecipe", "RecipeClient", "as_recipe", "worker_client"]
+__all__ = ["ClientRecipe", "RecipeClient", "as_recipe", "ask", "worker_client"]
 
 _SECRET_OPTION = re.compile(r"key|token|secret|password|auth|header|credential", re.IGNORECASE)
 _USERINFO = re.compile(r"@[a-z][a-z0-9+.-]*://[^/@;]*@", re.IGNORECASE)
@@ -107,6 +107,20 @@ def worker_client(model: ClientRecipe | Any) -> Any:
     from ._clients import fork_client
 
     return fork_client(model, getattr(model, "system_message", None))
+
+
+def ask(
+    model: ClientRecipe | Any, text: str, generate_kwargs: Mapping[str, Any] | None = None
+) -> str:
+    """One question on a fresh conversation (:func:`worker_client`): the answer, no tools.
+
+    What judges and tuners use rather than ``generate()``, which on local servers is a
+    raw completion without the model's chat template.
+    """
+    client = worker_client(model)
+    return str(
+        client.chat(text, generate_kwargs=dict(generate_kwargs or {}) or None, use_tools=False)
+    )
 
 
 def as_recipe(model: Any) -> ClientRecipe | None:

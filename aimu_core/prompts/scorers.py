@@ -14,7 +14,6 @@ judge client where it runs.
 from __future__ import annotations
 
 import re
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -211,42 +210,25 @@ class LLMJudgeScorer(Scorer):
         options: Mapping[str, Any] | None = None,
         generate_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
+        from ..agents.recipe import ClientRecipe
+
         self.judge = judge
         self.criteria = criteria
         self.prompt = prompt
-        self.options = dict(options or {})
         self.generate_kwargs = dict(generate_kwargs or {})
-        self._local = threading.local()
+        self._recipe = ClientRecipe(judge, options or {}) if isinstance(judge, str) else None
 
     def __getstate__(self) -> dict[str, Any]:
-        if not isinstance(self.judge, str):
+        if self._recipe is None:
             raise ConfigurationError(
                 "an LLMJudgeScorer holding a client cannot be sent to another process; give "
                 "the judge as a model string (LLMJudgeScorer('provider:model', ...))"
             )
-        from ..agents.recipe import ClientRecipe
-
-        ClientRecipe(self.judge, self.options)._check_shippable()
-        state = dict(vars(self))
-        del state["_local"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
-        self._local = threading.local()
-
-    def _client(self) -> Any:
-        if not isinstance(self.judge, str):
-            return self.judge
-        client = getattr(self._local, "client", None)
-        if client is None:
-            import aimu_core
-
-            client = self._local.client = aimu_core.client(self.judge, **self.options)
-        return client
+        return dict(vars(self))
 
     def score(self, output: str, row: Mapping[str, Any]) -> Score:
         from ..agents.prompts import fill, parse_score
+        from ..agents.recipe import ask
 
         reference = row.get("reference")
         text = fill(
@@ -256,7 +238,7 @@ class LLMJudgeScorer(Scorer):
             reference=f"Reference answer: {reference}" if reference else "",
             output=output,
         )
-        reply = str(self._client().generate(text, self.generate_kwargs or None))
+        reply = ask(self._recipe or self.judge, text, self.generate_kwargs)
         value = parse_score(reply)
         if value is None:
             return Score(None, f"unparseable rating: {reply.strip()[:500]}")

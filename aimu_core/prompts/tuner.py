@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..agents.recipe import ask
 from ..errors import ConfigurationError
 from .catalog import PromptCatalog, model_id
 from .scorers import JSONFieldScorer, Scorer, parse_json_object
@@ -83,6 +84,9 @@ class TuneResult:
 class PromptTuner(ABC):
     """Hill-climbs a prompt on *client* (which both answers the rows and rewrites the prompt).
 
+    Each row and each rewrite is one question on a fresh conversation of the
+    client's (a copy sharing its connection); the client's own history is untouched.
+
     *generate_kwargs* are for answering rows, *mutation_kwargs* for writing a
     new prompt; *seed* makes the choice of failures shown to the model repeatable.
     """
@@ -121,8 +125,7 @@ class PromptTuner(ABC):
     # -- the loop ------------------------------------------------------------------------
 
     def run_row(self, prompt: str, row: Mapping[str, Any]) -> RowOutcome:
-        text = fill_row(prompt, row)
-        output = str(self.client.generate(text, self.generate_kwargs or None))
+        output = ask(self.client, fill_row(prompt, row), self.generate_kwargs)
         return self.judge(output, row)
 
     def evaluate(
@@ -174,11 +177,7 @@ class PromptTuner(ABC):
             if not failures or number == max_iterations:
                 break
             sample = self._random.sample(failures, min(len(failures), max_examples))
-            reply = str(
-                self.client.generate(
-                    self.mutation_prompt(best[0], sample), self.mutation_kwargs or None
-                )
-            )
+            reply = ask(self.client, self.mutation_prompt(best[0], sample), self.mutation_kwargs)
             prompt = _new_prompt(reply) or best[0]
         assert best is not None
         result.prompt, result.metrics = best[0], best[1]
