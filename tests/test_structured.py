@@ -260,3 +260,21 @@ def test_an_async_client_over_a_sync_one_uses_the_providers_native_way() -> None
 
     city, requests = asyncio.run(run())
     assert city.name == "Paris" and "response_format" in requests[0]["kwargs"]
+
+
+def test_a_workflow_validates_its_final_answer() -> None:
+    from aimu_core.agents import Chain
+
+    chain = Chain([scripted("Paris it is"), scripted(PARIS)])
+    assert chain.run("a city", schema=City).name == "Paris"
+    chunks = list(Chain([scripted("x"), scripted(PARIS)]).run("a city", stream=True, schema=City))
+    assert chunks[-1].content["structured"].population == 2_100_000
+    with pytest.raises(StructuredOutputError, match="workflow's answer") as info:
+        Chain([scripted(PARIS), scripted("no JSON here")]).run("a city", schema=City)
+    assert info.value.raw == "no JSON here"
+
+    async def run() -> Any:
+        chain = aio.Chain([aio.client("scripted:scripted", script=[PARIS])])
+        return await chain.run("a city", schema=City)
+
+    assert asyncio.run(run()).name == "Paris"

@@ -123,8 +123,14 @@ class Runner(BaseRunner):
         generate_kwargs: Mapping[str, Any] | None = None,
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
+        schema: Any = None,
     ) -> str | Iterator[StreamChunk]:
-        """Run *task*: the answer, or with ``stream=True`` an iterator of chunks."""
+        """Run *task*: the answer, or with ``stream=True`` an iterator of chunks.
+
+        With ``schema=`` (a pydantic model or a JSON schema dict) the answer is a
+        validated object (the ``done`` chunk's ``structured``): an agent holds its
+        model to it and repairs once, a workflow validates its final answer.
+        """
 
     def as_tool(
         self, name: str | None = None, description: str | None = None
@@ -166,6 +172,7 @@ class AsyncRunner(BaseRunner):
         generate_kwargs: Mapping[str, Any] | None = None,
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
+        schema: Any = None,
     ) -> str | AsyncIterator[StreamChunk]:
         """Run *task*: the answer, or with ``stream=True`` an async iterator of chunks."""
 

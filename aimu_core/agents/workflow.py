@@ -16,6 +16,7 @@ from typing import Any
 
 from ..models.images import ImageInput
 from ..models.stream import Phase, StreamChunk
+from ..models.structured import OutputSchema, validated
 from .runner import AsyncRunner, Runner, RunnerCore, aclose_stream, close_stream
 
 __all__ = [
@@ -146,11 +147,16 @@ class Workflow(WorkflowCore, Runner):
         generate_kwargs: Mapping[str, Any] | None = None,
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
-    ) -> str | Iterator[StreamChunk]:
+        schema: Any = None,
+    ) -> Any:
+        """Run the flow; with ``schema=`` the final answer is validated (see :func:`validated`)."""
         images = list(images) if images else None
+        output = OutputSchema(schema) if schema is not None else None
         if stream:
-            return self._stream(task, generate_kwargs, images)
-        return self._answer(task, generate_kwargs, images)
+            chunks = self._stream(task, generate_kwargs, images)
+            return _structured_stream(chunks, output) if output else chunks
+        text = self._answer(task, generate_kwargs, images)
+        return validated(text, output) if output else text
 
     def _answer(
         self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
@@ -196,11 +202,15 @@ class AsyncWorkflow(WorkflowCore, AsyncRunner):
         generate_kwargs: Mapping[str, Any] | None = None,
         stream: bool = False,
         images: Iterable[ImageInput] | None = None,
-    ) -> str | AsyncIterator[StreamChunk]:
+        schema: Any = None,
+    ) -> Any:
         images = list(images) if images else None
+        output = OutputSchema(schema) if schema is not None else None
         if stream:
-            return self._stream(task, generate_kwargs, images)
-        return await self._answer(task, generate_kwargs, images)
+            chunks = self._stream(task, generate_kwargs, images)
+            return _astructured_stream(chunks, output) if output else chunks
+        text = await self._answer(task, generate_kwargs, images)
+        return validated(text, output) if output else text
 
     async def _answer(
         self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
@@ -238,3 +248,32 @@ class AsyncWorkflow(WorkflowCore, AsyncRunner):
                 await aclose_stream(chunks)
             run.send_streamed(output)
         yield run.done_chunk()
+
+
+def _with_structured(chunk: StreamChunk, schema: OutputSchema) -> StreamChunk:
+    if chunk.phase is not Phase.DONE:
+        return chunk
+    content = dict(chunk.content)
+    content["structured"] = validated(content["text"], schema)
+    return chunk._replace(content=content)
+
+
+def _structured_stream(
+    chunks: Iterator[StreamChunk], schema: OutputSchema
+) -> Iterator[StreamChunk]:
+    """A workflow's stream whose ``done`` chunk holds the validated answer."""
+    try:
+        for chunk in chunks:
+            yield _with_structured(chunk, schema)
+    finally:
+        close_stream(chunks)
+
+
+async def _astructured_stream(
+    chunks: AsyncIterator[StreamChunk], schema: OutputSchema
+) -> AsyncIterator[StreamChunk]:
+    try:
+        async for chunk in chunks:
+            yield _with_structured(chunk, schema)
+    finally:
+        await aclose_stream(chunks)
