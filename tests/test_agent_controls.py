@@ -365,3 +365,62 @@ def test_an_async_tool_task_calling_its_own_client_is_refused_not_deadlocked() -
 
     messages = asyncio.run(run())
     assert len(messages) == 2 and all("ConcurrentUseError" in m for m in messages)
+
+
+def test_with_concurrent_calls_approvals_are_asked_in_order_one_at_a_time() -> None:
+    meet, _ = _meeting_tools()
+    asked: list[str] = []
+    busy = threading.Lock()
+
+    def approve(name: str, arguments: dict[str, Any]) -> bool:
+        assert busy.acquire(blocking=False), "two approvals were asked at once"
+        try:
+            asked.append(arguments["label"])
+            return arguments["label"] != "c"
+        finally:
+            busy.release()
+
+    client = aimu_core.client(
+        "scripted:scripted",
+        script=_turns(*[("meet", {"label": label}) for label in "abc"]),
+    )
+    Agent(client, tools=[meet], tool_approval=approve, concurrent_tool_calls=True).run("go")
+    assert asked == ["a", "b", "c"]
+    # a and b met at the barrier (they ran at once); c was refused and never ran
+    assert _tool_messages(client.messages) == [
+        "met a",
+        "met b",
+        "Error: the call to meet was refused. Do not call it again this way.",
+    ]
+
+
+def test_async_concurrent_calls_ask_approvals_in_order_first() -> None:
+    async def run() -> tuple[list[str], list[str]]:
+        events: list[str] = []
+
+        async def approve(name: str, arguments: dict[str, Any]) -> bool:
+            events.append(f"ask {arguments['path']}")
+            await asyncio.sleep(0)
+            return arguments["path"] != "b"
+
+        @tool
+        async def touch(path: str) -> str:
+            """Touch.
+
+            Args:
+                path: a file.
+            """
+            events.append(f"run {path}")
+            return path
+
+        client = aio.client(
+            "scripted:scripted",
+            script=_turns(*[("touch", {"path": p}) for p in "abc"]),
+        )
+        await aio.Agent(client, tools=[touch], tool_approval=approve).run("go")
+        return events, _tool_messages(client.messages)
+
+    events, messages = asyncio.run(run())
+    assert events[:3] == ["ask a", "ask b", "ask c"]
+    assert sorted(events[3:]) == ["run a", "run c"]
+    assert messages[0] == "a" and messages[2] == "c" and messages[1].startswith("Error: the call")

@@ -195,14 +195,18 @@ class BaseModelClient(ChatState, ABC):
         ``concurrent_tool_calls`` all at once on threads."""
         if self.concurrent_tool_calls and len(calls) > 1:
 
-            def run(call: dict[str, Any]) -> ToolResult:
+            def run(call: dict[str, Any], refused: ToolResult | None) -> ToolResult:
+                if refused is not None:
+                    return refused
                 RUNNING_TOOLS.set(loop)  # this worker thread runs the loop's tools
-                return loop.toolbox.call(call)
+                return loop.toolbox.call(call, approved=True)
 
             loop.in_tools = True
             try:
+                # Approvals first, in call order, here: a person asked sees one at a time.
+                refusals = [loop.toolbox.refusal(call) for call in calls]
                 with ThreadPoolExecutor(min(len(calls), _TOOL_THREADS)) as pool:
-                    results = list(pool.map(run, calls))
+                    results = list(pool.map(run, calls, refusals))
             finally:
                 loop.in_tools = False
             yield from results
@@ -381,13 +385,23 @@ class AsyncBaseModelClient(ChatState, ABC):
     async def _run_tools(self, toolbox: Toolbox, calls: list[dict[str, Any]]) -> list[Any]:
         if not self.concurrent_tool_calls or len(calls) == 1:
             return [await toolbox.acall(call) for call in calls]
+        # Approvals first, in call order: a person asked sees one at a time.
+        refusals = [await toolbox.arefusal(call) for call in calls]
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(toolbox.acall(call)) for call in calls]
+                tasks = [
+                    group.create_task(toolbox.acall(call, approved=True))
+                    if refused is None
+                    else None
+                    for call, refused in zip(calls, refusals, strict=True)
+                ]
         except BaseExceptionGroup as failed:
             # What escapes a tool call (a dead tool server) surfaces as itself, as on the sync side.
             raise failed.exceptions[0] from None
-        return [task.result() for task in tasks]
+        return [
+            refused if task is None else task.result()
+            for task, refused in zip(tasks, refusals, strict=True)
+        ]
 
     async def _generate_turn(
         self,

@@ -107,16 +107,35 @@ class Toolbox:
             )
         return name, arguments, None
 
-    def call(self, call: dict[str, Any]) -> ToolResult:
-        """Run one OpenAI-format tool call; the response is always a string."""
+    def refusal(self, call: dict[str, Any]) -> ToolResult | None:
+        """Ask the approval callable about *call*: its refusal as the call's result, or
+        ``None`` to run it. Concurrent tool loops ask for every call, in call order, first."""
         name, arguments, error = self._prepare(call)
-        if error is None and self._approval is not None:
-            verdict = self._approval(name, arguments)
-            if inspect.isawaitable(verdict):
-                verdict = asyncio.run(_await(verdict))
-            error = _refusal(name, verdict)
-            if error is not None:
-                return ToolResult(name=name, arguments=arguments, response=error, refused=True)
+        if error is not None or self._approval is None:
+            return None  # a malformed call reports itself when it is run
+        verdict = self._approval(name, arguments)
+        if inspect.isawaitable(verdict):
+            verdict = asyncio.run(_await(verdict))
+        return _refused(name, arguments, verdict)
+
+    async def arefusal(self, call: dict[str, Any]) -> ToolResult | None:
+        """Async :meth:`refusal`: a coroutine approval callable is awaited."""
+        name, arguments, error = self._prepare(call)
+        if error is not None or self._approval is None:
+            return None
+        verdict = self._approval(name, arguments)
+        if inspect.isawaitable(verdict):
+            verdict = await verdict
+        return _refused(name, arguments, verdict)
+
+    def call(self, call: dict[str, Any], *, approved: bool = False) -> ToolResult:
+        """Run one OpenAI-format tool call; the response is always a string.
+
+        Unless *approved* (asked already, see :meth:`refusal`), the approval comes first."""
+        refused = None if approved else self.refusal(call)
+        if refused is not None:
+            return refused
+        name, arguments, error = self._prepare(call)
         if error is None:
             try:
                 response = _as_text(self._invoke(call, name, arguments))
@@ -128,16 +147,12 @@ class Toolbox:
             response = error
         return ToolResult(name=name, arguments=arguments, response=response)
 
-    async def acall(self, call: dict[str, Any]) -> ToolResult:
+    async def acall(self, call: dict[str, Any], *, approved: bool = False) -> ToolResult:
         """Async :meth:`call`: coroutine tools are awaited, sync ones run in a thread."""
+        refused = None if approved else await self.arefusal(call)
+        if refused is not None:
+            return refused
         name, arguments, error = self._prepare(call)
-        if error is None and self._approval is not None:
-            verdict = self._approval(name, arguments)
-            if inspect.isawaitable(verdict):
-                verdict = await verdict
-            error = _refusal(name, verdict)
-            if error is not None:
-                return ToolResult(name=name, arguments=arguments, response=error, refused=True)
         if error is None:
             try:
                 if name in self._python and inspect.iscoroutinefunction(self._python[name]):
@@ -190,17 +205,19 @@ def _as_text(value: Any) -> str:
         return str(value)
 
 
-def _refusal(name: str, verdict: Any) -> str | None:
-    """The tool message for a refused call, or ``None`` when *verdict* approves it."""
+def _refused(name: str, arguments: Any, verdict: Any) -> ToolResult | None:
+    """The result of a refused call, or ``None`` when *verdict* approves it."""
     if verdict is True:
         return None
     if isinstance(verdict, str) and verdict.strip():
-        return f"Error: the call to {name} was refused: {verdict.strip()}"
-    if verdict is False or verdict is None or isinstance(verdict, str):
-        return f"Error: the call to {name} was refused. Do not call it again this way."
-    raise TypeError(
-        f"tool_approval must return True, False or a reason (a string), got {quoted(verdict)}"
-    )
+        message = f"Error: the call to {name} was refused: {verdict.strip()}"
+    elif verdict is False or verdict is None or isinstance(verdict, str):
+        message = f"Error: the call to {name} was refused. Do not call it again this way."
+    else:
+        raise TypeError(
+            f"tool_approval must return True, False or a reason (a string), got {quoted(verdict)}"
+        )
+    return ToolResult(name=name, arguments=arguments, response=message, refused=True)
 
 
 def _error_text(name: str, exc: Exception) -> str:
