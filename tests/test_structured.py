@@ -233,7 +233,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text(max_size=8), _json, max_size=5), st.sampled_from(["", "Sure: "]))
 def test_any_object_round_trips_through_prose_and_fences(data: dict[str, Any], lead: str) -> None:
     schema = OutputSchema({"type": "object"})
