@@ -144,7 +144,8 @@ class _Connection:
         )
 
     async def call(self, name: str, arguments: dict[str, Any], timeout: float | None) -> Any:
-        await self.ensure_open()
+        if not self.open:
+            await self.ensure_open()
         timeout = self.timeout if timeout is None else timeout
         try:
             async with asyncio.timeout(timeout):
