@@ -133,8 +133,10 @@ def _reply(client: Any, prompt: str, kwargs: dict[str, Any], *, stream: bool) ->
 
 
 def write_stream(chunks: Any) -> None:
-    """Reply text to stdout as it comes; thinking to stderr (dimmed on a terminal)."""
+    """Reply text to stdout as it comes; thinking to stderr (dimmed on a terminal); a note
+    on stderr when the reply was cut by the token limit."""
     dim = sys.stderr.isatty()
+    finish = None
     for chunk in chunks:
         if chunk.phase == "thinking":
             sys.stderr.write(f"{_DIM}{chunk.content}{_RESET}" if dim else chunk.content)
@@ -142,4 +144,9 @@ def write_stream(chunks: Any) -> None:
         elif chunk.phase == "generating":
             sys.stdout.write(chunk.content)
             sys.stdout.flush()
+        elif chunk.phase == "done" and isinstance(chunk.content, dict):
+            finish = chunk.content.get("finish_reason")
     sys.stdout.write("\n")
+    if finish == "length":
+        sys.stdout.flush()
+        print("(the reply was cut by the token limit; raise it with --max-tokens)", file=sys.stderr)

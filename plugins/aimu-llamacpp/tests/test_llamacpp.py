@@ -82,14 +82,17 @@ def test_plugin_import_is_cheap() -> None:
 def test_generate_is_a_raw_completion_like_llama_cpp(
     client: Any, model_path: str, options: dict[str, Any]
 ) -> None:
-    """Same prompt, greedy: aimu's generate() gives llama-cpp-python's create_completion text."""
+    """Same prompt, greedy: aimu's generate() gives llama-cpp-python's create_completion text
+    (with the embedded model's default repeat penalty and stop, which aimu applies)."""
     import llama_cpp
+    from aimu_llamacpp.models import GEMMA_DEFAULTS
 
     prompt = "The three primary colours are"
     ours = client.generate(prompt, generate_kwargs={**GREEDY, "max_tokens": 24})
     raw_llm = llama_cpp.Llama(model_path=model_path, verbose=False, **options)
+    defaults = {k: GEMMA_DEFAULTS[k] for k in ("repeat_penalty", "stop")}
     try:
-        raw = raw_llm.create_completion(prompt, max_tokens=24, temperature=0)
+        raw = raw_llm.create_completion(prompt, max_tokens=24, temperature=0, **defaults)
     finally:
         raw_llm.close()
     assert ours == raw["choices"][0]["text"]
