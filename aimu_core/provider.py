@@ -33,7 +33,7 @@ What is here, by purpose:
   :func:`tool_arguments`;
 * structured output (``schema=``): override ``_native_schema(schema: OutputSchema)``
   to return a :class:`NativeSchema` (request kwargs, or a forced output tool);
-* raw text of in-process models: :class:`ToolCallExtractor`, :func:`parse_call`,
+* raw text of in-process models: :func:`content_text`, :class:`ToolCallExtractor`, :func:`parse_call`,
   :func:`plain_transcript`, :data:`TRANSCRIPT_STOP`, :class:`Trim`;
 * errors: the :mod:`aimu_core.errors` classes, :func:`redact`,
   :func:`translate_sdk_error`, :func:`url_secrets`, :func:`url_basic_auth` and :func:`mask_url` (a
@@ -135,6 +135,7 @@ _LAZY: dict[str, str] = {
     "TRANSCRIPT_STOP": "aimu_core.models.text_replies",
     "ToolCallExtractor": "aimu_core.models.text_replies",
     "Trim": "aimu_core.models.text_replies",
+    "content_text": "aimu_core.models.text_replies",
     "parse_call": "aimu_core.models.text_replies",
     "plain_transcript": "aimu_core.models.text_replies",
     **dict.fromkeys(_ERRORS, "aimu_core.errors"),
@@ -210,6 +211,7 @@ if TYPE_CHECKING:
         TRANSCRIPT_STOP,
         ToolCallExtractor,
         Trim,
+        content_text,
         parse_call,
         plain_transcript,
     )

@@ -27,12 +27,32 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ConfigurationError
 from .thinking import _partial_suffix
 
-__all__ = ["TRANSCRIPT_STOP", "ToolCallExtractor", "Trim", "parse_call", "plain_transcript"]
+__all__ = [
+    "TRANSCRIPT_STOP",
+    "ToolCallExtractor",
+    "Trim",
+    "content_text",
+    "parse_call",
+    "plain_transcript",
+]
 
 #: Where a plain-transcript reply ends: the model starting another turn.
 TRANSCRIPT_STOP = ["\nUser:", "\nAssistant:"]
+
+
+def content_text(content: Any, *, no_images: str) -> str:
+    """A message's text: the string, or the text parts of a content list joined.
+
+    A text-only model cannot take an image part: raises ``ConfigurationError(no_images)``.
+    """
+    if content is None or isinstance(content, str):
+        return content or ""
+    if any(part.get("type") != "text" for part in content):
+        raise ConfigurationError(no_images)
+    return "\n".join(part.get("text", "") for part in content)
 
 
 def plain_transcript(messages: list[dict[str, Any]], text_of: Callable[[Any], str]) -> str:

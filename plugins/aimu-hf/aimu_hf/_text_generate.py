@@ -28,6 +28,7 @@ from aimu_core.provider import (
     ToolCallDelta,
     ToolCallExtractor,
     Trim,
+    content_text,
     parse_call,
     plain_transcript,
 )
@@ -62,11 +63,7 @@ class Prompt:
 
 def message_text(content: Any) -> str:
     """A message's text: the string, or the text parts of a content list joined."""
-    if content is None or isinstance(content, str):
-        return content or ""
-    if any(part.get("type") != "text" for part in content):
-        raise ConfigurationError("hf: text models take text only; this message has an image")
-    return "\n".join(part.get("text", "") for part in content)
+    return content_text(content, no_images="hf: text models take text only; a message has an image")
 
 
 def _template_message(message: dict[str, Any]) -> dict[str, Any]:

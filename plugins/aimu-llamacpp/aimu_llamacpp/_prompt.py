@@ -20,6 +20,7 @@ from aimu_core.provider import (
     TRANSCRIPT_STOP,
     ConfigurationError,
     ProviderError,
+    content_text,
     plain_transcript,
 )
 
@@ -52,14 +53,13 @@ class Prompt:
 
 def message_text(content: Any) -> str:
     """A message's text: the string, or the text parts of a content list joined."""
-    if content is None or isinstance(content, str):
-        return content or ""
-    if any(part.get("type") != "text" for part in content):
-        raise ConfigurationError(
-            "This llama.cpp model takes text only: images need a multimodal chat handler "
-            "(pass chat_handler=, e.g. llama_cpp.llama_chat_format.Llava15ChatHandler)"
-        )
-    return "\n".join(part.get("text", "") for part in content)
+    return content_text(content, no_images=_NO_IMAGES)
+
+
+_NO_IMAGES = (
+    "This llama.cpp model takes text only: images need a multimodal chat handler "
+    "(pass chat_handler=, e.g. llama_cpp.llama_chat_format.Llava15ChatHandler)"
+)
 
 
 def fallback_transcript(messages: list[dict[str, Any]]) -> str:
