@@ -265,3 +265,32 @@ def test_the_stdio_environment_and_working_directory_are_passed(
 def test_bad_timeout_is_refused(server: Any) -> None:
     with pytest.raises(ConfigurationError, match="timeout must be > 0"):
         MCPClient(server, timeout=0)
+
+
+def test_refresh_tools_sees_tools_added_since(server: Any) -> None:
+    with MCPClient(server) as mcp:
+        assert "triple" not in {s["function"]["name"] for s in mcp.get_tools()}
+
+        @server.tool
+        def triple(x: int) -> int:
+            """Three times x."""
+            return 3 * x
+
+        with pytest.raises(ToolError, match="no MCP tool is named 'triple'"):
+            mcp.call_tool("triple", {"x": 2})  # the listing is kept until refreshed
+        assert "triple" in {s["function"]["name"] for s in mcp.refresh_tools()}
+        assert mcp.call_tool("triple", {"x": 2}) == "6"
+
+
+def test_closing_during_an_async_call_ends_it_with_a_server_error(server: Any) -> None:
+    mcp = MCPClient(server).connect()
+
+    async def main() -> None:
+        call = asyncio.ensure_future(mcp.acall_tool("slow", {"seconds": 2}))
+        while not _running(mcp):
+            await asyncio.sleep(0.01)
+        await mcp.aclose()
+        with pytest.raises(ToolServerError):
+            await call
+
+    asyncio.run(main())
