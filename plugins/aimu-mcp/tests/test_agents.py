@@ -49,7 +49,7 @@ def test_tool_errors_and_bad_arguments_reach_the_model_as_tool_messages(server: 
         assert Agent(client, mcp_client=mcp).run("go") == "I could not."
     boom, add = tool_messages(client.messages)
     assert "failed on purpose" in boom
-    assert "'two' is not of type 'integer'" in add and "Call add again" in add
+    assert '"two" is not of type "integer"' in add and "Call add again" in add
 
 
 def test_python_tools_win_a_name_collision(server: Any) -> None:
