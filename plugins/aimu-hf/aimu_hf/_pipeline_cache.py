@@ -38,6 +38,7 @@ __all__ = [
     "LoadOptions",
     "LoadedPipeline",
     "PipelineInfo",
+    "auto_pipelines",
     "cache_info",
     "get",
     "is_local_path",
@@ -150,10 +151,9 @@ class LoadedPipeline:
     def image2image(self) -> Any:
         """The image-to-image pipeline sharing these weights (call with :attr:`lock` held)."""
         if self._image2image is None:
-            from diffusers import AutoPipelineForImage2Image
-
+            _, image2image = auto_pipelines()
             try:
-                pipe = AutoPipelineForImage2Image.from_pipe(self.text2image)
+                pipe = image2image.from_pipe(self.text2image)
             except ValueError as exc:
                 raise ConfigurationError(
                     f"{quoted(self.source)} is a {type(self.text2image).__name__}, which has no "
@@ -221,12 +221,12 @@ def _load(model_id: str, source: str, options: LoadOptions) -> tuple[Any, dict[s
     else:
         _check_hub_id(model_id, dict(options.extra).get("cache_dir"))
     import torch
-    from diffusers import AutoPipelineForText2Image
 
+    text2image, _ = auto_pipelines()
     device = options.device or _best_device(torch)
     dtype = options.dtype or _dtype_for(torch, device, options.preferred_dtype)
     try:
-        pipe = AutoPipelineForText2Image.from_pretrained(
+        pipe = text2image.from_pretrained(
             source, dtype=getattr(torch, dtype), **dict(options.extra)
         )
     except AimuError:
@@ -244,6 +244,28 @@ def _load(model_id: str, source: str, options: LoadOptions) -> tuple[Any, dict[s
     pipe.set_progress_bar_config(disable=True)  # progress goes to on_step / aimu's own bar
     placement = _place(torch, pipe, device, options)
     return pipe, {"device": device, "dtype": dtype, **placement}
+
+
+def auto_pipelines() -> tuple[Any, Any]:
+    """diffusers' ``AutoPipelineForText2Image`` and ``AutoPipelineForImage2Image``,
+    imported with transformers' import-time notes kept off stderr.
+
+    Importing diffusers' pipelines makes transformers log that image processors
+    fall back to Pillow without torchvision; the pipelines loaded here do not
+    need torchvision.
+    """
+    import logging
+
+    import transformers  # noqa: F401  (sets up the logger quieted here)
+
+    log = logging.getLogger("transformers")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
+    finally:
+        log.setLevel(level)
+    return AutoPipelineForText2Image, AutoPipelineForImage2Image
 
 
 def _check_pipeline_dir(model_id: str, source: str) -> None:

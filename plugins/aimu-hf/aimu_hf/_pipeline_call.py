@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -176,8 +177,16 @@ def _warn_once(pipeline: str, name: str) -> None:
     warnings.warn(
         f"{pipeline} has no use for generate_kwargs {name!r}; it is ignored",
         UserWarning,
-        stacklevel=2,
+        stacklevel=_user_frame(),
     )
+
+
+def _user_frame() -> int:
+    """The stacklevel of the first caller outside aimu (the warning points at user code)."""
+    level, frame = 2, sys._getframe(2)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("aimu_"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _runtime_error(exc: RuntimeError, loaded: LoadedPipeline) -> Exception:
