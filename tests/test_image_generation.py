@@ -458,3 +458,22 @@ def test_a_missing_first_party_image_plugin_names_its_distribution():
     manager = PluginManager([], builtin=False, policy=Policy(autoload=False))
     with pytest.raises(UnknownProviderError, match="pip install aimu-gemini"):
         resolve_image_model("gemini:gemini-2.5-flash-image", manager=manager)
+
+
+def test_an_image_plugin_whose_hook_raises_is_isolated_and_named():
+    boom = types.ModuleType("aimu_boom")
+    boom.AIMU_PLUGIN_API = 1  # type: ignore[attr-defined]
+
+    @hookimpl
+    def aimu_image_providers() -> list[ImageProvider]:
+        raise RuntimeError("no GPU driver")
+
+    boom.aimu_image_providers = aimu_image_providers  # type: ignore[attr-defined]
+    manager = PluginManager([boom, scripted_images], builtin=False, policy=Policy(autoload=False))
+    assert {p.name: p.status for p in manager.plugins} == {
+        "aimu_boom": "failed",
+        "aimu_core.testing.scripted_images": "loaded",
+    }
+    assert resolve_image_model("scripted:sketch", manager=manager).model.value == "sketch"
+    with pytest.raises(PluginUnavailableError, match="no GPU driver"):
+        resolve_image_model("boom:x", manager=manager)
