@@ -291,8 +291,15 @@ def _pipeline_class(source: str) -> str:
 def _check_hub_id(model_id: str, cache_dir: str | None) -> None:
     """Fail before diffusers does, and more clearly, when a hub id cannot be had offline."""
     from huggingface_hub import constants, try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
 
-    cached = try_to_load_from_cache(model_id, "model_index.json", cache_dir=cache_dir)
+    try:
+        cached = try_to_load_from_cache(model_id, "model_index.json", cache_dir=cache_dir)
+    except HFValidationError as exc:
+        raise ModelNotFoundError(
+            f"hf:{quoted(model_id)} is neither a pipeline directory nor a hub id "
+            f"(owner/name): {exc}"
+        ) from None
     if isinstance(cached, str) or not constants.is_offline_mode():
         return
     raise ModelNotFoundError(

@@ -204,6 +204,12 @@ def test_missing_directory_is_model_not_found(tmp_path: Path) -> None:
         client.generate("a fox")
 
 
+@pytest.mark.parametrize("model_id", ["a/b/c", "bad id!"])
+def test_an_id_neither_a_directory_nor_a_hub_id_is_model_not_found(model_id: str) -> None:
+    with pytest.raises(ModelNotFoundError, match="neither a pipeline directory nor a hub id"):
+        aimu_core.generate_image("a fox", model=f"hf:{model_id}")
+
+
 def test_directory_without_model_index_is_a_configuration_error(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(ConfigurationError, match="no model_index.json"):
