@@ -179,11 +179,14 @@ class ImageProvider:
     aliases: tuple[str, ...] = ()
     open_catalog: bool = False
     accepts_base_url: bool = False
+    requires_base_url: bool = False
     needs: tuple[str, ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:
         _check_name("image provider", self.name)
+        if self.requires_base_url and not self.accepts_base_url:
+            raise ValueError("requires_base_url=True needs accepts_base_url=True")
         for alias in self.aliases:
             _check_name("image provider alias", alias)
         _check_path("client", self.client)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..errors import ConfigurationError, ModelNotFoundError, UnknownProviderError, mask_url, quoted
-from ..models.resolve import _PROVIDER_NAME, _check_base_url, _masked
+from ..errors import ConfigurationError, mask_url, quoted
+from ..models.resolve import _parse, _unknown_model
 from ..plugins import PluginManager, get_manager
 from ..records import ImageProvider
 from .spec import AdHocImageModel, ImageModel
@@ -20,7 +20,6 @@ from .spec import AdHocImageModel, ImageModel
 __all__ = ["ResolvedImageModel", "default_image_model_string", "resolve_image_model_string"]
 
 _EXAMPLE = "e.g. 'hf:stabilityai/sd-turbo' or 'gemini:gemini-2.5-flash-image'"
-_NAME_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -49,72 +48,39 @@ def resolve_image_model_string(
 ) -> ResolvedImageModel:
     """Resolve ``provider:model_id[@base_url]`` to an image provider and model.
 
+    The text parser's rules (:func:`aimu_core.models.resolve_model_string`), in the
+    image namespace; image model strings take no ``;flags``.
+
     Raises:
         ConfigurationError: empty string, no provider, ``;flags``, or ``@url`` where not allowed.
         UnknownProviderError: no loaded plugin has the image prefix (lists installed ones).
         PluginUnavailableError / PluginConflictError: as for text model strings.
         ModelNotFoundError: the id is not in the catalog (lists close matches).
     """
+    # The two errors whose fix is an example: give image ones (the rest are the parser's).
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError(
             f"The image model string is empty; write provider:model_id, {_EXAMPLE}"
         )
-    text = text.strip()
-    ident, at, base_url = text.partition("@")
-    prefix, colon, model_id = ident.partition(":")
-    if at:
-        text = f"{ident}@{_masked(base_url)}"
-    if not colon or not prefix:
+    if ":" not in text.partition("@")[0]:
         raise ConfigurationError(
-            f"Image model string {quoted(text)} names no provider; write provider:model_id, "
-            f"{_EXAMPLE}"
+            f"Image model string {quoted(text.strip())} names no provider; write "
+            f"provider:model_id, {_EXAMPLE}"
         )
-    if not model_id:
+    shown, prefix, provider, model_id, base_url, flags = _parse(text, manager, "image_providers")
+    if flags:
         raise ConfigurationError(
-            f"Image model string {quoted(text)} names no model id after {quoted(prefix)}:"
+            f"Image model string {quoted(shown)}: image models take no ;flags, remove them"
         )
-    manager = manager or get_manager()
-    if len(prefix) > _NAME_LIMIT or not _PROVIDER_NAME.fullmatch(prefix):
-        raise UnknownProviderError(
-            f"Unknown image provider {quoted(prefix)}: provider names are lower-case letters, "
-            f"digits, '-' or '_'. Installed: {_installed(manager)}."
-        )
-    provider = manager.image_provider(prefix)
-    if ";" in model_id and not provider.open_catalog:
-        raise ConfigurationError(
-            f"Image model string {quoted(text)}: image models take no ;flags, remove them"
-        )
-    if at:
-        if not provider.accepts_base_url:
-            raise ConfigurationError(
-                f"Image provider {prefix!r} does not take a base URL ({quoted('@' + base_url)}); "
-                "remove it."
-            )
-        _check_base_url(base_url)
-    catalog = provider.models
+    record: ImageProvider = provider  # type: ignore[assignment]  # the image namespace's
+    catalog = record.models
     member = catalog.by_id(model_id) if catalog is not None else None  # type: ignore[attr-defined]
     if member is not None:
-        return ResolvedImageModel(provider, member, base_url or None)
-    if provider.open_catalog:
-        return ResolvedImageModel(provider, AdHocImageModel.for_id(model_id), base_url or None)
+        return ResolvedImageModel(record, member, base_url or None)
+    if record.open_catalog:
+        return ResolvedImageModel(record, AdHocImageModel.for_id(model_id), base_url or None)
     known = [m.value for m in catalog] if catalog else []
-    import difflib  # only to word this error
-
-    longest = max(map(len, known), default=0)
-    close = (
-        difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
-        if len(model_id) <= 2 * longest
-        else []
-    )
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ModelNotFoundError(
-        f"Unknown image model {quoted(model_id)} for provider {prefix!r}.{hint} "
-        "Run `aimu models` to list them."
-    )
-
-
-def _installed(manager: PluginManager) -> str:
-    return ", ".join(sorted(manager.image_providers)) or "none"
+    raise _unknown_model(model_id, known, prefix, flags_hint=False)
 
 
 def default_image_model_string(*, manager: PluginManager | None = None) -> str:

@@ -121,8 +121,9 @@ def _parse(
     """Split a model string and look its provider up in the *kind* namespace of the registry.
 
     Returns the string as messages show it (URL userinfo masked), the prefix, the provider,
-    the model id, the base URL (``""`` when none) and the ``;flags``. Shared by text and
-    embedding model strings (:mod:`aimu_core.embeddings.resolve`).
+    the model id, the base URL (``""`` when none) and the ``;flags``. Shared by text,
+    embedding and image model strings (:mod:`aimu_core.embeddings.resolve`,
+    :mod:`aimu_core.images.resolve`).
     """
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError(f"The model string is empty; write provider:model_id, {_EXAMPLE}")
