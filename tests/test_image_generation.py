@@ -414,6 +414,8 @@ def test_any_kwargs_are_accepted_or_a_configuration_error(kwargs: dict[str, Any]
             assert type(value) is int and value > 0
         if key == "seed":
             assert type(value) is int
+        if key == "guidance":
+            assert 0 <= value < float("inf")
 
 
 @settings(max_examples=150, deadline=None)

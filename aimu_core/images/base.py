@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import math
 import os
 import queue
 import threading
@@ -66,7 +67,7 @@ __all__ = [
 #: The portable generation kwargs and what each value must be.
 IMAGE_KWARGS: dict[str, str] = {
     "steps": "an integer > 0",
-    "guidance": "a number >= 0",
+    "guidance": "a finite number >= 0",
     "width": "an integer > 0",
     "height": "an integer > 0",
     "seed": "an integer",
@@ -306,7 +307,8 @@ def _valid(key: str, value: Any) -> bool:
         case "seed":
             return is_int
         case "guidance":
-            return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            return number and math.isfinite(value) and value >= 0
         case _:
             return isinstance(value, str)
 
