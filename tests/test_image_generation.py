@@ -389,7 +389,12 @@ def test_an_image_client_has_no_text_surface():
 # -- properties ---------------------------------------------------------------------------------
 
 _values = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 2000), st.floats(allow_nan=True), st.text(max_size=8)
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 2000),
+    st.integers(10_000, 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=8),
 )
 
 
@@ -412,6 +417,8 @@ def test_any_kwargs_are_accepted_or_a_configuration_error(kwargs: dict[str, Any]
         assert value is not None
         if key in ("steps", "width", "height"):
             assert type(value) is int and value > 0
+        if key in ("width", "height"):
+            assert value <= 16384
         if key == "seed":
             assert type(value) is int
         if key == "guidance":

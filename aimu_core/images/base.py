@@ -68,11 +68,13 @@ __all__ = [
 IMAGE_KWARGS: dict[str, str] = {
     "steps": "an integer > 0",
     "guidance": "a finite number >= 0",
-    "width": "an integer > 0",
-    "height": "an integer > 0",
+    "width": "an integer from 1 to 16384",
+    "height": "an integer from 1 to 16384",
     "seed": "an integer",
     "negative_prompt": "a string",
 }
+
+_MAX_SIDE = 16384
 
 ImageFormat = Literal["pil", "bytes", "data_url", "path"]
 #: What ``generate(format=...)`` accepts.
@@ -302,8 +304,10 @@ def _temp_folder() -> Path:
 def _valid(key: str, value: Any) -> bool:
     is_int = isinstance(value, int) and not isinstance(value, bool)
     match key:
-        case "steps" | "width" | "height":
+        case "steps":
             return is_int and value > 0
+        case "width" | "height":  # a bound, so a typo cannot ask for terabytes of pixels
+            return is_int and 0 < value <= _MAX_SIDE
         case "seed":
             return is_int
         case "guidance":
