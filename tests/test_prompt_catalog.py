@@ -96,8 +96,7 @@ for i in range(int(sys.argv[3])):
 
 
 def test_processes_saving_at_once_get_distinct_consecutive_versions(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    PromptCatalog(path)
+    path = tmp_path / "shared.db"  # not created yet: the writers race to create it too
     writers = [
         subprocess.Popen([sys.executable, "-c", _WRITER, str(path), f"w{n}", "25"])
         for n in range(4)

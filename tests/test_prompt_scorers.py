@@ -123,3 +123,17 @@ def test_a_judge_ships_as_its_model_string_never_as_a_client() -> None:
         pickle.dumps(judge("Rating: 5/10"))
     with pytest.raises(ConfigurationError, match="api_key.*environment"):
         pickle.dumps(LLMJudgeScorer("scripted:echo", "c", options={"api_key": "sk-secret"}))
+
+
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcxyz_", min_size=1, max_size=6),
+        st.text(alphabet="{}abc xyz_", max_size=12),
+        min_size=1,
+    )
+)
+def test_filling_a_row_inserts_each_value_once_and_as_it_is(row: dict) -> None:
+    from aimu_core.prompts import fill_row
+
+    template = " | ".join("{" + key + "}" for key in row) + ' {json: {"kept": 1}}'
+    assert fill_row(template, row) == " | ".join(row.values()) + ' {json: {"kept": 1}}'

@@ -45,7 +45,7 @@ def _read_file(path: Path) -> list[Any]:
         raise ConfigurationError(f"no evaluation data file at {str(path)!r}")
     suffix = path.suffix.lower()
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # a BOM (Excel) is dropped
             if suffix == ".csv":
                 return list(csv.DictReader(handle))
             if suffix in (".jsonl", ".ndjson"):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..agents.prompts import fill
 from ..errors import ConfigurationError
 
 __all__ = ["fill_row"]
+
+_PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
 
 
 def fill_row(template: str, row: Mapping[str, Any]) -> str:
@@ -20,7 +22,8 @@ def fill_row(template: str, row: Mapping[str, Any]) -> str:
     """
     values = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in row.items()}
     if any("{" + key + "}" in template for key in values):
-        return fill(template, **values)
+        # One pass: a value that itself holds "{column}" is inserted as it is, never filled again.
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
     content = values.get("content", values.get("input"))
     if content is None:
         raise ConfigurationError(
