@@ -11,9 +11,11 @@ run, in one process, one benchmark of ``--rows`` rows:
 * ``Benchmark.run`` on aimu-ray's ``RayExecutor`` with ``--ray-workers`` worker
   processes (a local cluster; its start-up is not counted).
 
-Each parallel figure is a ratio of wall time to the ideal, ``rows x delay /
-concurrency``. Goals: at most 1.3x for threads and for Ray; Benchmark's serial
-run at most 1.05x the raw loop.
+Each figure is a ratio of wall time to the ideal, ``rows x delay / concurrency``.
+Goals: at most 1.3x for threads and for Ray; Benchmark's serial run at most
+1.05x the raw loop. On a shared or small machine the threads figure is bound by
+the SDK's own CPU time per call (one core runs Python at a time): the serial
+figure shows that cost per row.
 
     python bench/benchmark_scale.py [--rows 400] [--delay 0.05] [--threads 8] [--ray-workers 2]
 """
@@ -85,7 +87,7 @@ def main() -> int:
             f"{verdict(overhead, OVERHEAD_GOAL)}"
         )
 
-        figures: list[tuple[str, float, int]] = []
+        figures: list[tuple[str, float, int]] = [("1 thread (serial)", serial, 1)]
         with ThreadPoolExecutor(args.threads) as pool:
             benchmark.run({"b": model}, executor=pool, progress=False)  # warm the pool's clients
             threaded, _ = timed(lambda: benchmark.run({"b": model}, executor=pool, progress=False))
@@ -109,10 +111,11 @@ def main() -> int:
     for label, seconds, concurrency in figures:
         ideal = args.rows * args.delay / concurrency
         ratio = seconds / ideal
-        failed |= ratio > SCALE_GOAL
+        goal = verdict(ratio, SCALE_GOAL) if concurrency > 1 else "(no goal: the baseline)"
+        failed |= concurrency > 1 and ratio > SCALE_GOAL
         print(
             f"Benchmark on {label:<28} {seconds:7.2f} s = {ratio:.2f}x the ideal "
-            f"{ideal:.2f} s {verdict(ratio, SCALE_GOAL)}"
+            f"{ideal:.2f} s {goal}"
         )
     return 1 if failed else 0
 
