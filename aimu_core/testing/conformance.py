@@ -85,7 +85,14 @@ from aimu_core.tools import tool
 from . import scripted
 from .scripted import FAILURES, HTTP_ONLY, RETRY_AFTER, STATUS, Turn
 
-__all__ = ["FAULTS", "FAULT_API_KEY", "FAULT_TIMEOUT", "ProviderConformance", "TINY_PNG"]
+__all__ = [
+    "FAULTS",
+    "FAULT_API_KEY",
+    "FAULT_TIMEOUT",
+    "TINY_PNG",
+    "ProviderConformance",
+    "assert_key_hidden",
+]
 
 #: A 1x1 PNG for vision tests.
 TINY_PNG = base64.b64decode(
@@ -592,14 +599,7 @@ class ProviderConformance:
             assert isinstance(error, RateLimitError)
             assert error.retry_after == self.retry_after, error
         if key:
-            shown = {
-                "str": str(error),
-                "repr": repr(error),
-                "traceback": "".join(traceback.format_exception(error)),
-                "logging": caplog.text + "\n".join(r.getMessage() for r in caplog.records),
-            }
-            leaks = [where for where, text in shown.items() if FAULT_API_KEY in text]
-            assert not leaks, f"{fault_case.id}: the API key shows in {leaks}"
+            assert_key_hidden(error, caplog, fault_case.id)
 
     def _provoke(self, client: Any, warm: bool, stream: bool, case: _FaultCase) -> BaseException:
         """Make one good call when *warm*, then the failing one; return what it raised,
@@ -647,6 +647,18 @@ class ProviderConformance:
         return asyncio.run(run())
 
     test_fault = _test_fault
+
+
+def assert_key_hidden(error: BaseException, caplog: pytest.LogCaptureFixture, label: str) -> None:
+    """:data:`FAULT_API_KEY` shows in neither *error* (message, repr, traceback) nor the log."""
+    shown = {
+        "str": str(error),
+        "repr": repr(error),
+        "traceback": "".join(traceback.format_exception(error)),
+        "logging": caplog.text + "\n".join(r.getMessage() for r in caplog.records),
+    }
+    leaks = [where for where, text in shown.items() if FAULT_API_KEY in text]
+    assert not leaks, f"{label}: the API key shows in {leaks}"
 
 
 @dataclass(frozen=True)

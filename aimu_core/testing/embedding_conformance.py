@@ -44,9 +44,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import socket
 import threading
-import traceback
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, Literal
 
@@ -65,7 +63,13 @@ from aimu_core.errors import (
     RequestTimeoutError,
 )
 
-from .conformance import FAULT_API_KEY, FAULT_TIMEOUT, FAULTS
+from .conformance import (
+    FAULT_API_KEY,
+    FAULT_TIMEOUT,
+    FAULTS,
+    ProviderConformance,
+    assert_key_hidden,
+)
 from .scripted import FAILURES, RETRY_AFTER, STATUS, Turn
 
 __all__ = ["EMBEDDING_TEXTS", "EmbeddingConformance"]
@@ -299,23 +303,9 @@ class EmbeddingConformance:
 
     # -- the fault matrix --------------------------------------------------------------
 
-    @pytest.fixture
-    def closed_url(self) -> str:
-        """A loopback URL nothing listens on."""
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    @pytest.fixture
-    def unreachable(
-        self, model_string: str, client_options: dict[str, Any], closed_url: str
-    ) -> tuple[str, dict[str, Any]]:
-        """The model string and options of a client pointed at ``closed_url``."""
-        ident, at, _ = model_string.partition("@")
-        if at:
-            return f"{ident}@{closed_url}", dict(client_options)
-        return model_string, {**client_options, "base_url": closed_url}
+    # A loopback URL nothing listens on, and the client options pointing there.
+    closed_url = ProviderConformance.closed_url
+    unreachable = ProviderConformance.unreachable
 
     @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
     @pytest.mark.parametrize("fault", FAULTS)
@@ -371,14 +361,7 @@ class EmbeddingConformance:
             assert isinstance(error, RateLimitError)
             assert error.retry_after == self.retry_after, error
         if self.api_key_option:
-            shown = {
-                "str": str(error),
-                "repr": repr(error),
-                "traceback": "".join(traceback.format_exception(error)),
-                "logging": caplog.text + "\n".join(r.getMessage() for r in caplog.records),
-            }
-            leaks = [where for where, text in shown.items() if FAULT_API_KEY in text]
-            assert not leaks, f"{fault}: the API key shows in {leaks}"
+            assert_key_hidden(error, caplog, fault)
 
     test_fault = _test_fault
 

