@@ -129,7 +129,7 @@ def _call_kwargs(
 
 
 @functools.cache
-def _parameters(pipeline_class: type) -> Mapping[str, inspect.Parameter]:
+def _parameters(pipeline_class: Any) -> Mapping[str, inspect.Parameter]:
     return inspect.signature(pipeline_class.__call__).parameters
 
 
