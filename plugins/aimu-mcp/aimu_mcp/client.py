@@ -37,6 +37,7 @@ from aimu_core.provider import (
     ToolArgumentError,
     ToolError,
     ToolServerError,
+    clipped,
     quoted,
 )
 
@@ -82,6 +83,11 @@ class _Connection:
                 return False
             if self._task is not None:
                 self._retire()
+            if self._retiring:
+                # A transport may be shared by the old session and the new one (a stdio
+                # transport object is): let the old one finish tearing down first, or its
+                # teardown would close the new session.
+                await asyncio.wait(set(self._retiring), timeout=CLOSE_TIMEOUT)
             await self._connect()
             return True
 
@@ -137,7 +143,7 @@ class _Connection:
             await asyncio.wait(late, timeout=1)
 
     def _unreachable(self, exc: BaseException) -> ToolServerError:
-        reason = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+        reason = "timed out" if isinstance(exc, TimeoutError) else _reason(exc)
         return ToolServerError(
             f"cannot connect to the MCP server {self.source.name!r} ({reason}). Check that it "
             "starts (run its command yourself) or is listening at its URL."
@@ -158,8 +164,10 @@ class _Connection:
             raise self._died(name, "it stopped answering") from None
         except Exception as exc:
             if self.open and _is_protocol_error(exc):
-                raise ToolError(f"the MCP server refused the call to {name!r}: {exc}") from None
-            raise self._died(name, f"{type(exc).__name__}: {exc}") from None
+                raise ToolError(
+                    f"the MCP server refused the call to {name!r}: {clipped(str(exc), 300)}"
+                ) from None
+            raise self._died(name, _reason(exc)) from None
 
     def _died(self, name: str, reason: str) -> ToolServerError:
         self._retire()  # the session is gone or unusable: the next call starts a new one
@@ -167,6 +175,11 @@ class _Connection:
             f"the MCP server {self.source.name!r} failed during a call to {name!r} ({reason}); "
             "nothing was added to the conversation. The next call reconnects."
         )
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception, as a message quotes it: its type, its text short, URL userinfo masked."""
+    return f"{type(exc).__name__}: {clipped(str(exc), 300)}"
 
 
 def _is_protocol_error(exc: BaseException) -> bool:
