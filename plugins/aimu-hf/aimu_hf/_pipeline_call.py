@@ -88,7 +88,7 @@ def _call_kwargs(
     kwargs: Mapping[str, Any],
     on_step: Callable[[int, int], None],
 ) -> dict[str, Any]:
-    accepted = _parameters(type(pipe))
+    accepted = _parameters(pipe.__class__)
     call: dict[str, Any] = {"num_images_per_prompt": num_images, "output_type": "pil"}
     for name, value in kwargs.items():
         if name in _PORTABLE or name == "seed":
