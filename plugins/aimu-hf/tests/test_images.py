@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from aimu_hf import images as hf_images
 from aimu_hf._pipeline_cache import LoadOptions, _load_error, plan_memory
-from aimu_hf._pipeline_call import _steps_for_strength
+from aimu_hf._pipeline_call import _check_size, _steps_for_strength
 from aimu_hf.images_testing import save_unconditional_pipeline
 from hypothesis import given
 from hypothesis import strategies as st
@@ -157,6 +157,29 @@ def test_steps_for_strength_asks_the_fewest_that_run_exactly_steps(
     asked = _steps_for_strength(steps, strength)
     assert int(asked * strength) >= steps
     assert int((asked - 1) * strength) < steps
+
+
+class _Pipeline:
+    """What the size check reads of a pipeline: its VAE's scale."""
+
+    def __init__(self, vae_scale_factor: int) -> None:
+        self.vae_scale_factor = vae_scale_factor
+
+
+@given(
+    width=st.one_of(st.integers(-64, 2048), st.floats(1, 64), st.booleans(), st.none()),
+    factor=st.sampled_from([2, 8, 16]),
+)
+def test_the_size_check_accepts_exactly_positive_multiples_of_the_vae_scale(
+    width: Any, factor: int
+) -> None:
+    valid = width is None or (type(width) is int and width > 0 and width % factor == 0)
+    try:
+        _check_size(width, None, _Pipeline(factor))
+    except ConfigurationError:
+        assert not valid
+    else:
+        assert valid
 
 
 def test_async_client_generates_and_streams(model: str) -> None:
