@@ -63,10 +63,12 @@ def aimu_text_providers() -> list[TextProvider]:
         ``name`` (and every alias) becomes a model-string prefix. Claiming a
         prefix another loaded plugin also claims is an error for that prefix:
         using it raises [`PluginConflictError`][aimu_core.errors.PluginConflictError] naming
-        both plugins.
+        both plugins. A record naming an ``embedding_client`` registers its
+        prefixes for embedding models too, in a namespace of their own (one
+        plugin may return a chat-only and an embedding-only record of one prefix).
 
-    Called when a model string is first resolved, a default model is chosen,
-    or ``aimu models`` / ``aimu plugins`` runs.
+    Called when a model string (chat or embedding) is first resolved, a default
+    model is chosen, or ``aimu models`` / ``aimu plugins`` runs.
     """
 
 
