@@ -71,7 +71,7 @@ def _models(args: argparse.Namespace) -> int:
     for row in rows:
         if row["kind"] == "embedding":
             size = f", {row['dimensions']} dimensions" if row["dimensions"] else ""
-            caps = f"embedding{size}"
+            caps = f"embedding{size}" + ("; a model outside the catalog" if row["open"] else "")
         elif row["kind"] == "image":
             caps = _image_caps(row)
         elif row["tools"] is None:
@@ -106,11 +106,11 @@ def _embedding_rows(manager: Any) -> list[dict[str, Any]]:
     for prefix, record, owner, conflict in _claims(manager, "embedding_providers"):
         if prefix != record.name:
             continue  # an alias: listed under the provider's own name
-        models = [(m.value, m.spec.dimensions) for m in record.embedding_models or ()]
+        models = [(m.value, m.spec.dimensions, False) for m in record.embedding_models or ()]
         if record.open_catalog:
             suffix = record.open_model_id + ("@<url>" if record.requires_base_url else "")
-            models.append((suffix, None))
-        for model_id, dimensions in models:
+            models.append((suffix, None, True))
+        for model_id, dimensions, outside in models:
             rows.append(
                 {
                     "model": f"{prefix}:{model_id}",
@@ -118,6 +118,7 @@ def _embedding_rows(manager: Any) -> list[dict[str, Any]]:
                     "plugin": owner.label if owner else "",
                     "kind": "embedding",
                     "dimensions": dimensions,
+                    "open": outside,
                     "conflict": conflict,
                 }
             )
