@@ -21,14 +21,14 @@ a part whose plugin is missing is skipped, saying so.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import importlib.util
-import pstats
 import random
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+from overhead import count_calls  # bench/ is on sys.path when a bench script runs
 
 GOAL_MINILM = 0.97
 GOAL_OPENAI = 1.05
@@ -131,16 +131,6 @@ def bench_openai_compat(args: argparse.Namespace) -> str:
         f"\n  Python calls per call (no timing noise): raw {calls['raw']}, aimu {calls['aimu']} "
         f"(+{calls['aimu'] - calls['raw']})"
     )
-
-
-def count_calls(call: Callable[[], Any], times: int = 5) -> int:
-    """Python function calls per run of *call*, counted by cProfile."""
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(times):
-        call()
-    profile.disable()
-    return round(pstats.Stats(profile).total_calls / times)  # type: ignore[attr-defined]
 
 
 def main() -> None:
