@@ -17,7 +17,7 @@ Goals: at most 1.3x for threads and for Ray; Benchmark's serial run at most
 the SDK's own CPU time per call (one core runs Python at a time): the serial
 figure shows that cost per row.
 
-    python bench/benchmark_scale.py [--rows 400] [--delay 0.05] [--threads 8] [--ray-workers 2]
+    python bench/benchmark_scale.py [--rows 400] [--delay 0.05] [--threads 8] [--ray-workers 2] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.05, help="server seconds per request")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--ray-workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="serial rounds of each kind")
     args = parser.parse_args()
     if importlib.util.find_spec("aimu_openai") is None:
         print("aimu-openai is not installed: pip install -e plugins/aimu-openai")
@@ -73,10 +74,17 @@ def main() -> int:
                 client.chat(f"Answer: {row['content']}", use_tools=False)
 
         raw_loop()  # warm-up: imports, the first connection
-        raw, _ = timed(raw_loop)
-        serial, results = timed(
-            lambda: benchmark.run({"b": model}, executor=ThreadPoolExecutor(1), progress=False)
-        )
+        # Alternating rounds, the best of each: a shared machine's load shifts between rounds.
+        raws, serials = [], []
+        for _ in range(args.rounds):
+            cpu_start = time.process_time()
+            raws.append(timed(raw_loop)[0])
+            cpu_per_row = (time.process_time() - cpu_start) / args.rows
+            seconds, results = timed(
+                lambda: benchmark.run({"b": model}, executor=ThreadPoolExecutor(1), progress=False)
+            )
+            serials.append(seconds)
+        raw, serial = min(raws), min(serials)
         assert results.summary["b"].pass_rate == 1.0, results
         overhead = serial / raw
         failed |= overhead > OVERHEAD_GOAL
@@ -108,6 +116,11 @@ def main() -> int:
                 ray.shutdown()
             figures.append((f"Ray ({args.ray_workers} worker processes)", on_ray, args.ray_workers))
 
+    floor = args.rows * cpu_per_row
+    print(
+        f"CPU time per raw call: {cpu_per_row * 1000:.1f} ms; one thread runs Python at a time, "
+        f"so threads cannot beat {floor:.2f} s in one process"
+    )
     for label, seconds, concurrency in figures:
         ideal = args.rows * args.delay / concurrency
         ratio = seconds / ideal
