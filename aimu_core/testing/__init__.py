@@ -3,8 +3,9 @@
 The scripted provider is for tests only: nothing installs it. Register
 :mod:`aimu_core.testing.scripted` as a plugin in-process, or give a subprocess
 :func:`scripted_site` on its ``PYTHONPATH``. Names load on first use. The conformance kits live in
-:mod:`aimu_core.testing.conformance` and :mod:`aimu_core.testing.image_conformance`
-(they import pytest, on first use of their names here). The scripted image provider is
+:mod:`aimu_core.testing.conformance`, :mod:`aimu_core.testing.image_conformance` and
+:mod:`aimu_core.testing.embedding_conformance` (they import pytest, on first use of their
+names here); fake embedding APIs answer with :func:`fake_vector`. The scripted image provider is
 :mod:`aimu_core.testing.scripted_images`. A plugin's fake network API
 subclasses :class:`FakeAPI` (:mod:`aimu_core.testing.fake_api`). See
 ``docs/how-to/test-a-plugin.md``.
@@ -35,6 +36,7 @@ _LAZY = {
     "FAKE_DIMENSIONS": "fake_embeddings",
     "fake_vector": "fake_embeddings",
     "FakeAPI": "fake_api",
+    "EmbeddingConformance": "embedding_conformance",
     "IMAGE_FAULTS": "image_conformance",
     "ImageProviderConformance": "image_conformance",
     "IMAGE_FAILURES": "scripted_images",
@@ -51,6 +53,7 @@ __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:
     from .distributions import scripted_site, write_distribution
+    from .embedding_conformance import EmbeddingConformance
     from .fake_api import FakeAPI, Handler, Scripted, last_user_text, presented_key
     from .fake_embeddings import FAKE_DIMENSIONS, fake_vector
     from .image_conformance import IMAGE_FAULTS, ImageProviderConformance
