@@ -116,7 +116,7 @@ class SemanticMemoryStore(MemoryStore):
             ids=new_ids,
             embeddings=vectors,
             documents=items,
-            metadatas=[m or None for m in metas],
+            metadatas=[m or None for m in metas] if any(metas) else None,
         )
         return new_ids
 
