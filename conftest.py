@@ -31,6 +31,10 @@ try:
 except ImportError:  # only the envs that run the docs install Sybil
     Sybil = None
 
+# `aimu chat` logs conversations under the user's data home (aimu_core.history): keep those
+# of every test and example out of it. Subprocesses inherit the variable.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="aimu-test-data-")
+
 _INSTALL = re.compile(r"^\s*(python3? -m )?(uv )?pip install\b")
 _SHELL_TIMEOUT = 300
 # Commands like `aimu` are the ones installed beside the Python running the docs.

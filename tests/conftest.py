@@ -89,12 +89,6 @@ def curation_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_data_home(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """`aimu chat` saves conversations under the data home: keep tests' out of the user's."""
-    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
-
-
 @pytest.fixture(scope="session")
 def scripted_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A ``PYTHONPATH`` entry installing only the scripted provider, for subprocesses."""
