@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_bad_input_is_refused_with_the_fix(catalog: PromptCatalog, tmp_path: Pat
 
 
 def test_the_file_is_in_wal_mode(catalog: PromptCatalog) -> None:
-    with sqlite3.connect(catalog.db_path) as db:
+    with closing(sqlite3.connect(catalog.db_path)) as db:  # `with connection` does not close it
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -129,6 +130,6 @@ def test_a_writer_killed_mid_write_leaves_a_consistent_catalog(tmp_path: Path) -
     catalog = PromptCatalog(path)
     versions = [p.version for p in catalog.history("shared", "m:1")]
     assert versions == list(range(1, len(versions) + 1)) and len(versions) >= 20
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert catalog.save("shared", "m:1", "after").version == len(versions) + 1

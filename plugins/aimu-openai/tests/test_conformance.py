@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 import pytest
 from aimu_openai.testing import OpenAIWireServer
-from conftest import LIVE_MODEL
 
 from aimu_core.testing import Turn
 from aimu_core.testing.conformance import ProviderConformance
+from conftest import LIVE_MODEL
 
 
 class _ScriptedWire(ProviderConformance):

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from aimu_openai._endpoints import discover_at
-from conftest import LIVE_MODEL
 
 import aimu_core
 from aimu_core import aio
 from aimu_core.errors import ContextLengthError
 from aimu_core.models import Phase
+from conftest import LIVE_MODEL
 
 PROMPT = "The capital of France is"
 GREEDY = {"temperature": 0, "seed": 1}
