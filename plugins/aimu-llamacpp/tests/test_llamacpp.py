@@ -53,7 +53,8 @@ def test_aimu_models_says_a_model_outside_the_catalog_is_a_gguf_path(
 
     assert main(["models"]) == 0
     listing = capsys.readouterr().out
-    (row,) = [line for line in listing.splitlines() if line.startswith("llamacpp:/")]
+    rows = [line for line in listing.splitlines() if line.startswith("llamacpp:/")]
+    (row,) = [line for line in rows if "embedding" not in line]  # the chat models' row
     assert row.split()[0] == "llamacpp:/path/to/model.gguf"
     assert row.endswith("a model outside the catalog; capabilities from ;flags")
     # What the listing shows is what works: a path with flags.
@@ -363,18 +364,20 @@ def test_prompt_longer_than_n_ctx(client: Any) -> None:
 
 
 def test_two_clients_share_one_load(model_path: str) -> None:
-    options = {"n_ctx": 512, "n_threads": 2}  # a cache key no other test uses
+    options = {"n_ctx": 640, "n_threads": 2}  # a cache key no other test uses
     before = aimu_llamacpp.cache_info()
     first = aimu_core.client("llamacpp:gemma-3-270m", **options)
     second = aimu_core.client(f"llamacpp:{model_path}", **options)  # same file, named by path
     after = aimu_llamacpp.cache_info()
     assert after.loads == before.loads + 1
     assert after.hits == before.hits + 1
-    ours = [m for m in after.models if m.n_ctx == 512]
+    ours = [m for m in after.models if m.options.n_ctx == 640]
     assert len(ours) == 1
     assert first.generate("Hi", generate_kwargs={"max_tokens": 2}) is not None
     assert second.generate("Hi", generate_kwargs={"max_tokens": 2}) is not None
-    assert [m.generations for m in aimu_llamacpp.cache_info().models if m.n_ctx == 512] == [2]
+    assert [m.generations for m in aimu_llamacpp.cache_info().models if m.options.n_ctx == 640] == [
+        2
+    ]
 
 
 def test_async_client_reuses_the_loaded_weights(
