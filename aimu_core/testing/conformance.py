@@ -91,6 +91,7 @@ __all__ = [
     "FAULT_TIMEOUT",
     "TINY_PNG",
     "ProviderConformance",
+    "assert_fault_type",
     "assert_key_hidden",
 ]
 
@@ -118,6 +119,24 @@ _SPECIFIC: tuple[type[AimuError], ...] = (
     RequestTimeoutError,
     StreamInterruptedError,
 )
+
+
+def assert_fault_type(
+    error: BaseException,
+    expected: type[AimuError],
+    label: str,
+    specific: tuple[type[AimuError], ...] = _SPECIFIC,
+) -> None:
+    """*error*, raised by fault *label*, is an aimu error of the *expected* type and of no
+    other *specific* type (a rate limit must not also claim to be an authentication error)."""
+    assert isinstance(error, AimuError), (
+        f"{label} raised {type(error).__name__}, not an aimu_core.errors type: {error}"
+    )
+    wrong = [t.__name__ for t in specific if isinstance(error, t) and not issubclass(expected, t)]
+    assert isinstance(error, expected) and not wrong, (
+        f"{label} raised {type(error).__name__}, expected {expected.__name__}: {error}"
+    )
+
 
 _UNSCRIPTED_TOOLS = (
     "a live model's tool use is not deterministic: script the provider (the script fixture, "
@@ -579,15 +598,7 @@ class ProviderConformance:
         error = self._provoke(make(system_message="sys", **extra), warm, stream, fault_case)
 
         expected = _expected(fault, stream)
-        assert isinstance(error, AimuError), (
-            f"{fault_case.id} raised {type(error).__name__}, not an aimu_core.errors type: {error}"
-        )
-        wrong = [
-            t.__name__ for t in _SPECIFIC if isinstance(error, t) and not issubclass(expected, t)
-        ]
-        assert isinstance(error, expected) and not wrong, (
-            f"{fault_case.id} raised {type(error).__name__}, expected {expected.__name__}: {error}"
-        )
+        assert_fault_type(error, expected, fault_case.id)
         status = getattr(error, "status_code", None)
         if fault not in STATUS:  # not an HTTP error status (a 500 from a broken fake is not it)
             assert status is None or status < 400, f"{fault_case.id}: status {status}: {error}"

@@ -68,6 +68,7 @@ from .conformance import (
     FAULT_TIMEOUT,
     FAULTS,
     ProviderConformance,
+    assert_fault_type,
     assert_key_hidden,
 )
 from .scripted import FAILURES, RETRY_AFTER, STATUS, Turn
@@ -343,15 +344,7 @@ class EmbeddingConformance:
         # An embedding reply is never streamed: a cut is a whole body cut half-way.
         cut = fault in ("connection_refused", "stream_cut")
         expected = ProviderConnectionError if cut else FAILURES[fault]
-        assert isinstance(error, AimuError), (
-            f"{fault} raised {type(error).__name__}, not an aimu_core.errors type: {error}"
-        )
-        wrong = [
-            t.__name__ for t in _SPECIFIC if isinstance(error, t) and not issubclass(expected, t)
-        ]
-        assert isinstance(error, expected) and not wrong, (
-            f"{fault} raised {type(error).__name__}, expected {expected.__name__}: {error}"
-        )
+        assert_fault_type(error, expected, fault, _SPECIFIC)
         status = getattr(error, "status_code", None)
         if fault in STATUS and STATUS[fault] >= 500:
             assert status is not None and status >= 500, f"{fault}: {error}"
