@@ -265,16 +265,106 @@ def test_an_async_client_over_a_sync_one_uses_the_providers_native_way() -> None
 def test_a_workflow_validates_its_final_answer() -> None:
     from aimu_core.agents import Chain
 
-    chain = Chain([scripted("Paris it is"), scripted(PARIS)])
-    assert chain.run("a city", schema=City).name == "Paris"
+    first, last = scripted("Paris it is"), scripted(PARIS)
+    assert Chain([first, last]).run("a city", schema=City).name == "Paris"
+    assert len(last.requests) == 1  # a valid answer needs no repair
     chunks = list(Chain([scripted("x"), scripted(PARIS)]).run("a city", stream=True, schema=City))
     assert chunks[-1].content["structured"].population == 2_100_000
-    with pytest.raises(StructuredOutputError, match="workflow's answer") as info:
-        Chain([scripted(PARIS), scripted("no JSON here")]).run("a city", schema=City)
-    assert info.value.raw == "no JSON here"
 
     async def run() -> Any:
         chain = aio.Chain([aio.client("scripted:scripted", script=[PARIS])])
         return await chain.run("a city", schema=City)
 
     assert asyncio.run(run()).name == "Paris"
+
+
+def test_a_workflow_sends_one_repair_request_to_the_member_that_answered() -> None:
+    from aimu_core.agents import Chain
+
+    first, last = scripted("Paris"), scripted("The city is Paris.", PARIS)
+    assert Chain([first, last]).run("a city", schema=City) == City(
+        name="Paris", population=2_100_000
+    )
+    assert len(first.requests) == 1  # only the member whose answer it was is asked
+    repair = last.requests[1]["messages"][-1]["content"]
+    # the member starts each run afresh, so the request quotes its answer
+    assert repair.startswith("Your answer:\nThe city is Paris.\n")
+    assert "the reply is not JSON" in repair
+    assert json.dumps(City.model_json_schema()) in repair
+
+
+def test_a_workflow_raises_with_the_raw_text_when_the_repair_fails() -> None:
+    from aimu_core.agents import Chain
+
+    chain = Chain([scripted(PARIS), scripted("no JSON here", '{"name": "Paris"}')])
+    with pytest.raises(StructuredOutputError, match="even after a repair request") as info:
+        chain.run("a city", schema=City)
+    assert info.value.raw == '{"name": "Paris"}'
+    assert "population" in info.value.problems
+    assert "chain.step1" in str(info.value)  # the member that was asked
+
+
+def test_a_workflow_streams_its_repair_as_one_more_step() -> None:
+    from aimu_core.agents import Router
+    from aimu_core.models import Phase
+
+    router = Router(
+        scripted("cities"), {"cities": scripted("Paris, 2.1 million", PARIS)}, prompt=None
+    )
+    chunks = list(router.run("biggest French city", stream=True, schema=City))
+    handler = [c for c in chunks if c.phase is Phase.GENERATING and c.agent == "router.cities"]
+    # the handler's answer, then its repair, streamed in that order as iteration 1
+    assert "".join(c.content for c in handler) == "Paris, 2.1 million" + PARIS
+    assert {c.iteration for c in handler} == {1}
+    done = chunks[-1]
+    assert done.phase is Phase.DONE and done.content["text"] == PARIS
+    assert done.content["structured"] == City(name="Paris", population=2_100_000)
+
+
+def test_each_workflow_repairs_through_the_member_whose_answer_it_kept() -> None:
+    from aimu_core.agents import EvaluatorOptimizer, Parallel
+
+    aggregator = scripted("Paris", PARIS)
+    parallel = Parallel([scripted("a"), scripted("b")], aggregator=aggregator)
+    assert parallel.run("a city", schema=City).name == "Paris"
+    assert aggregator.requests[1]["messages"][-1]["content"].startswith("Your answer:\nParis")
+
+    # the evaluator speaks last, but the answer is the generator's accepted draft
+    generator, evaluator = scripted("Paris, big", PARIS), scripted("PASS")
+    loop = EvaluatorOptimizer(generator, evaluator, max_rounds=1)
+    assert loop.run("a city", schema=City).name == "Paris"
+    assert len(evaluator.requests) == 1 and len(generator.requests) == 2
+
+
+def test_a_joined_parallel_answer_has_no_member_to_repair_it() -> None:
+    from aimu_core.agents import Parallel
+
+    workers = [scripted(PARIS), scripted(PARIS)]
+    with pytest.raises(StructuredOutputError, match="aggregator=") as info:
+        Parallel(workers).run("a city", schema=City)
+    assert info.value.raw == f"{PARIS}\n\n{PARIS}"
+    assert [len(w.requests) for w in workers] == [1, 1]  # nobody was asked to repair
+    single = Parallel([scripted(PARIS)])
+    assert single.run("a city", schema=City).name == "Paris"
+
+
+def test_the_async_workflows_repair_like_the_sync_ones() -> None:
+    def client(*turns: str) -> Any:
+        return aio.client("scripted:scripted", script=list(turns))
+
+    async def run() -> Any:
+        last = client("Paris", PARIS)
+        chain = aio.Chain([client("x"), last])
+        city = await chain.run("a city", schema=City)
+        stream = await aio.Chain([client("x"), client("Paris", PARIS)]).run(
+            "a city", stream=True, schema=City
+        )
+        chunks = [chunk async for chunk in stream]
+        aggregator = client("Paris", PARIS)
+        parallel = aio.Parallel([client("a"), client("b")], aggregator=aggregator)
+        return city, len(last.requests), chunks[-1], await parallel.run("a city", schema=City)
+
+    city, asked, done, aggregated = asyncio.run(run())
+    assert city.name == "Paris" and asked == 2
+    assert done.content["structured"].population == 2_100_000
+    assert aggregated.name == "Paris"

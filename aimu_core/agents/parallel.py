@@ -20,10 +20,11 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..models.stream import Phase, StreamChunk
+from ..models.structured import OutputSchema
 from ._clients import fork_client, fork_clients
 from .prompts import AGGREGATE_PROMPT, fill
 from .runner import AsyncRunner, Runner, aclose_stream, check_name, close_stream
-from .workflow import AsyncWorkflow, Flow, Step, StepOutput, Workflow, WorkflowCore
+from .workflow import AsyncWorkflow, Flow, Step, StepOutput, Workflow, WorkflowCore, held_to
 
 __all__ = ["AsyncParallel", "Parallel", "ParallelCore"]
 
@@ -174,10 +175,14 @@ class Parallel(ParallelCore, Workflow):
         return ThreadPoolExecutor(self._pool_size(), thread_name_prefix=self.name), True
 
     def _answer(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> str:
         results = self._fan_out(task, generate_kwargs, images)
-        return self._run_flow(self._finish(task, results), generate_kwargs)
+        return self._run_flow(held_to(self._finish(task, results), schema), generate_kwargs)
 
     def _fan_out(
         self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
@@ -205,7 +210,11 @@ class Parallel(ParallelCore, Workflow):
         return [f.result() for f in futures]
 
     def _stream(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> Iterator[StreamChunk]:
         events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         stop = threading.Event()
@@ -257,7 +266,9 @@ class Parallel(ParallelCore, Workflow):
                 wait(futures)
         results = self._outcomes(futures)
         yield from self._stream_flow(
-            self._finish(task, results), generate_kwargs, iteration=len(self.workers) - 1
+            held_to(self._finish(task, results), schema),
+            generate_kwargs,
+            iteration=len(self.workers) - 1,
         )
 
 
@@ -280,10 +291,14 @@ class AsyncParallel(ParallelCore, AsyncWorkflow):
     """
 
     async def _answer(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> str:
         results = await self._fan_out(task, generate_kwargs, images)
-        return await self._run_flow(self._finish(task, results), generate_kwargs)
+        return await self._run_flow(held_to(self._finish(task, results), schema), generate_kwargs)
 
     async def _fan_out(
         self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
@@ -304,7 +319,11 @@ class AsyncParallel(ParallelCore, AsyncWorkflow):
         return results
 
     async def _stream(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> AsyncIterator[StreamChunk]:
         events: asyncio.Queue[Any] = asyncio.Queue()
         results = [""] * len(self.workers)
@@ -345,6 +364,8 @@ class AsyncParallel(ParallelCore, AsyncWorkflow):
                 with contextlib.suppress(asyncio.CancelledError):
                     await fan
         async for chunk in self._stream_flow(
-            self._finish(task, results), generate_kwargs, iteration=len(self.workers) - 1
+            held_to(self._finish(task, results), schema),
+            generate_kwargs,
+            iteration=len(self.workers) - 1,
         ):
             yield chunk

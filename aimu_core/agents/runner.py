@@ -128,8 +128,9 @@ class Runner(BaseRunner):
         """Run *task*: the answer, or with ``stream=True`` an iterator of chunks.
 
         With ``schema=`` (a pydantic model or a JSON schema dict) the answer is a
-        validated object (the ``done`` chunk's ``structured``): an agent holds its
-        model to it and repairs once, a workflow validates its final answer.
+        validated object (the ``done`` chunk's ``structured``). An answer that
+        does not match gets one repair request: an agent sends it in its own
+        conversation, a workflow to the member that gave the answer.
         """
 
     def as_tool(

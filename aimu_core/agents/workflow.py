@@ -6,17 +6,22 @@ receives the member's output text. :class:`Workflow` drives a flow with
 ``runner.run(...)``, :class:`AsyncWorkflow` with ``await runner.run(...)``;
 neither repeats the decisions (what to ask next, when to stop, what to
 return), and :class:`FlowRun` holds the bookkeeping the two drivers share.
+``run(schema=...)`` wraps the flow in :func:`held_to`, which adds the one
+repair step an answer that does not match the schema gets.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import StructuredOutputError, clipped
 from ..models.images import ImageInput
 from ..models.stream import Phase, StreamChunk
-from ..models.structured import OutputSchema, validated
+from ..models.structured import OutputSchema
+from .prompts import SCHEMA_REPAIR_PROMPT, fill
 from .runner import AsyncRunner, Runner, RunnerCore, aclose_stream, close_stream
 
 __all__ = [
@@ -27,6 +32,7 @@ __all__ = [
     "StepOutput",
     "Workflow",
     "WorkflowCore",
+    "held_to",
 ]
 
 
@@ -46,6 +52,71 @@ class Step:
 
 #: A workflow's control flow: yields steps, receives each step's output, returns the result.
 Flow = Generator[Step, str, str]
+
+
+def held_to(flow: Flow, schema: OutputSchema | None) -> Flow:
+    """*flow*, its answer held to *schema* (the flow itself when ``None``).
+
+    An answer that does not match gets one repair request: one more step, in
+    which the member that gave the answer (the last step whose output it is)
+    is shown it, with the problems and the schema, and asked to rewrite it. A
+    rewrite that still does not match raises
+    :class:`~aimu_core.errors.StructuredOutputError` carrying it. So does an
+    answer no member gave whole (a ``Parallel`` without an aggregator joins
+    its workers' answers), since there is no one to ask.
+    """
+    if schema is None:
+        return (yield from flow)
+    outputs: list[tuple[Step, str]] = []
+    try:
+        step = next(flow)
+        while True:
+            output = yield step
+            outputs.append((step, output))
+            step = flow.send(output)
+    except StopIteration as stop:
+        answer: str = stop.value
+    problems = _problems(answer, schema)
+    if problems is None:
+        return answer
+    giver = next((step for step, output in reversed(outputs) if output == answer), None)
+    if giver is None:
+        raise StructuredOutputError(
+            f"The workflow's answer does not match schema {schema.name!r}: "
+            f"{clipped(problems, 300)}. No single member gave that answer (a Parallel without "
+            "an aggregator joins its workers' answers), so none can be asked to repair it; give "
+            "it an aggregator=. The raw answer is in the error's `raw`.",
+            raw=answer,
+            problems=problems,
+        )
+    repair = fill(
+        SCHEMA_REPAIR_PROMPT,
+        answer=answer,
+        problems=problems,
+        schema=json.dumps(schema.json_schema),
+    )
+    repaired = yield Step(giver.runner, repair, None, giver.iteration)
+    problems = _problems(repaired, schema)
+    if problems is not None:
+        member = getattr(giver.runner, "name", "?")
+        raise StructuredOutputError(
+            f"The workflow's answer does not match schema {schema.name!r}, even after a repair "
+            f"request to its member {member!r}: {clipped(problems, 300)}. The raw answer is in "
+            "the error's `raw`; an Agent as that member, run on a provider that enforces "
+            "schemas natively, or a simpler schema may help.",
+            raw=repaired,
+            problems=problems,
+        )
+    return repaired
+
+
+def _problems(text: str, schema: OutputSchema) -> str | None:
+    """What is wrong with *text* as an answer in *schema*'s form; ``None`` if nothing."""
+    try:
+        schema.parse(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class StepOutput:
@@ -149,24 +220,32 @@ class Workflow(WorkflowCore, Runner):
         images: Iterable[ImageInput] | None = None,
         schema: Any = None,
     ) -> Any:
-        """Run the flow; with ``schema=`` the final answer is validated (see :func:`validated`)."""
+        """Run the flow; with ``schema=`` its answer is held to the schema (see :func:`held_to`)."""
         images = list(images) if images else None
         output = OutputSchema(schema) if schema is not None else None
         if stream:
-            chunks = self._stream(task, generate_kwargs, images)
+            chunks = self._stream(task, generate_kwargs, images, output)
             return _structured_stream(chunks, output) if output else chunks
-        text = self._answer(task, generate_kwargs, images)
-        return validated(text, output) if output else text
+        text = self._answer(task, generate_kwargs, images, output)
+        return output.parse(text) if output else text
 
     def _answer(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> str:
-        return self._run_flow(self._flow(task, images), generate_kwargs)
+        return self._run_flow(held_to(self._flow(task, images), schema), generate_kwargs)
 
     def _stream(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> Iterator[StreamChunk]:
-        return self._stream_flow(self._flow(task, images), generate_kwargs)
+        return self._stream_flow(held_to(self._flow(task, images), schema), generate_kwargs)
 
     def _run_flow(self, flow: Flow, generate_kwargs: Mapping[str, Any] | None) -> str:
         run = FlowRun(flow, self.name)
@@ -207,20 +286,28 @@ class AsyncWorkflow(WorkflowCore, AsyncRunner):
         images = list(images) if images else None
         output = OutputSchema(schema) if schema is not None else None
         if stream:
-            chunks = self._stream(task, generate_kwargs, images)
+            chunks = self._stream(task, generate_kwargs, images, output)
             return _astructured_stream(chunks, output) if output else chunks
-        text = await self._answer(task, generate_kwargs, images)
-        return validated(text, output) if output else text
+        text = await self._answer(task, generate_kwargs, images, output)
+        return output.parse(text) if output else text
 
     async def _answer(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> str:
-        return await self._run_flow(self._flow(task, images), generate_kwargs)
+        return await self._run_flow(held_to(self._flow(task, images), schema), generate_kwargs)
 
     def _stream(
-        self, task: str, generate_kwargs: Mapping[str, Any] | None, images: list[Any] | None
+        self,
+        task: str,
+        generate_kwargs: Mapping[str, Any] | None,
+        images: list[Any] | None,
+        schema: OutputSchema | None,
     ) -> AsyncIterator[StreamChunk]:
-        return self._stream_flow(self._flow(task, images), generate_kwargs)
+        return self._stream_flow(held_to(self._flow(task, images), schema), generate_kwargs)
 
     async def _run_flow(self, flow: Flow, generate_kwargs: Mapping[str, Any] | None) -> str:
         run = FlowRun(flow, self.name)
@@ -254,7 +341,7 @@ def _with_structured(chunk: StreamChunk, schema: OutputSchema) -> StreamChunk:
     if chunk.phase is not Phase.DONE:
         return chunk
     content = dict(chunk.content)
-    content["structured"] = validated(content["text"], schema)
+    content["structured"] = schema.parse(content["text"])  # held_to made sure it parses
     return chunk._replace(content=content)
 
 

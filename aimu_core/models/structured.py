@@ -18,7 +18,8 @@ failure raises :class:`~aimu_core.errors.StructuredOutputError` carrying the
 raw text (the conversation is then as it was before the call).
 
 Everything here is I/O-free: the client bases drive it (see
-``ToolLoop.repair`` and ``_generate_turn``).
+``ToolLoop.repair`` and ``_generate_turn``), and a workflow's ``run(schema=...)``
+(see :func:`aimu_core.agents.workflow.held_to`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 from ..errors import ConfigurationError, StructuredOutputError, clipped
 
-__all__ = ["NativeSchema", "OutputSchema", "StructuredTurn", "validated"]
+__all__ = ["NativeSchema", "OutputSchema", "StructuredTurn"]
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 _TOOL_NAME_BAD = re.compile(r"[^A-Za-z0-9_-]+")
@@ -204,25 +205,6 @@ class StructuredTurn:
             )
         self.repaired = True
         return problems
-
-
-def validated(text: str, schema: OutputSchema) -> Any:
-    """A workflow's final answer checked against *schema*.
-
-    A workflow's answer is the last of several model turns its code directed,
-    so there is no one conversation to send a repair request to: an invalid
-    answer raises :class:`~aimu_core.errors.StructuredOutputError` at once.
-    """
-    try:
-        return schema.parse(text)
-    except ValueError as exc:
-        raise StructuredOutputError(
-            f"The workflow's answer does not match schema {schema.name!r}: "
-            f"{clipped(str(exc), 300)}. Ask its last member for that form (an Agent's "
-            "run(schema=...) holds and repairs it); the raw answer is in the error's `raw`.",
-            raw=text,
-            problems=str(exc),
-        ) from None
 
 
 def _json_in(text: str) -> Any:
