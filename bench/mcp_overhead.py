@@ -8,8 +8,9 @@ server with one ``add(a, b)`` tool:
 
 For each, the raw figure is ``await client.call_tool(...)`` in a loop inside
 one ``asyncio.run`` with one open session (FastMCP at its best); aimu's are
-``mcp.call_tool(...)`` from sync code and ``await mcp.acall_tool(...)`` from
-an event loop, both reaching the session through the client's own loop thread.
+``mcp.call_tool(...)`` from sync code, which runs the client's loop in the
+calling thread, and ``await mcp.acall_tool(...)`` from another event loop,
+which hands each call to the thread running the client's loop and back.
 Rounds alternate between the contenders so that a shared machine's load hits
 them alike; each figure is the median per-call time over the rounds.
 
@@ -172,23 +173,24 @@ def loop_boundaries(name: str, source: Callable[[], Any], aimu_source: Any, coun
 
 
 def thread_hop(count: int = 2000) -> float:
-    """Seconds for a no-op coroutine to go to a client's loop thread and back: the floor
-    of what the sync API adds (on a loaded machine, mostly the wait to be scheduled)."""
-    from aimu_mcp._loop import LoopThread
+    """Seconds for a no-op coroutine to go to the thread running a client's loop and back:
+    the floor of what a handed-over call (the async API's) adds; on a loaded machine,
+    mostly the wait to be scheduled."""
+    from aimu_mcp._loop import SharedLoop
 
     async def noop() -> None:
         return None
 
-    thread = LoopThread("bench")
+    shared = SharedLoop("bench")
     try:
         for _ in range(100):
-            thread.run(noop())
+            shared.submit(noop()).result()
         start = time.perf_counter()
         for _ in range(count):
-            thread.run(noop())
+            shared.submit(noop()).result()
         return (time.perf_counter() - start) / count
     finally:
-        thread.stop(5)
+        shared.stop(5)
 
 
 def main() -> int:

@@ -1,68 +1,78 @@
-"""One event loop on a daemon thread: where every MCP session of an ``MCPClient`` lives.
+"""One event loop for every MCP session of an ``MCPClient``, run by whoever needs it.
 
 A FastMCP client and its transport belong to the event loop that connected
 them: a stdio session opened under one ``asyncio.run`` cannot be used from the
-next, so the raw client restarts the server each time (about 1.4 s). Running
-the sessions on a loop of their own, in a thread of their own, lets the sync
-API (which has no loop) and any number of caller loops (``asyncio.run``
-after ``asyncio.run``, or a long-lived app loop) share one session.
+next, so the raw client restarts the server each time (about 1.4 s). The
+sessions therefore live on a loop of the client's own, which outlives every
+caller's loop. Who runs that loop:
 
-The thread is a daemon, so it never holds the interpreter open; the owner
-closes it at ``close()``, at garbage collection or at exit (``weakref.finalize``).
+* A sync call from a thread with no event loop of its own runs the loop
+  itself, in its own thread, until its call is done (as ``asyncio.Runner``
+  does; Ctrl-C cancels the call, then raises ``KeyboardInterrupt``). A call
+  then costs what the raw client's call costs: handing each call to another
+  thread and back cost 10 to 30 % of an in-process call.
+* Any other call (from an async caller's loop, or from a second thread while
+  one runs the loop) is handed to the loop wherever it runs. A daemon thread,
+  the *watcher*, runs the loop whenever handed-over calls wait and no caller
+  runs it.
+* After :data:`IDLE` seconds without a call the watcher runs the loop too, so
+  that sessions go on answering server pings and reading what servers send.
+  The next sync call takes the loop back (one round trip to the watcher, what
+  every call used to cost).
+
+The watcher is a daemon, so it never holds the interpreter open; the owner
+stops it at ``close()``, at garbage collection or at exit (``weakref.finalize``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import signal
 import threading
-from collections.abc import Coroutine
+import time
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 from aimu_core.provider import ToolServerError
 
-__all__ = ["LoopThread"]
+__all__ = ["IDLE", "SharedLoop"]
 
 T = TypeVar("T")
 
+#: Seconds without a call after which the watcher thread runs the loop.
+IDLE = 0.5
 
-class LoopThread:
-    """An event loop running forever on a daemon thread, until :meth:`stop`."""
+
+class SharedLoop:
+    """An event loop run by the thread calling :meth:`run`, else by a watcher thread."""
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
+        self._state = threading.Condition()
+        self._driver: int | None = None  # ident of the thread running the loop now
+        self._handed = 0  # handed-over calls not finished yet
+        self._claims = 0  # sync callers waiting for the watcher to give the loop back
+        self._last_call = time.monotonic()
+        self._stopping = False
+        self._watcher = threading.Thread(target=self._watch, name=name, daemon=True)
+        self._watcher.start()
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive() and not self.loop.is_closed()
+        return not self._stopping and not self.loop.is_closed()
 
     def in_loop(self) -> bool:
-        return threading.get_ident() == self._thread.ident
+        """Whether the caller is code running on this loop (one of its tasks or callbacks)."""
+        return _running_loop() is self.loop
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        if not self.alive:
-            coro.close()
-            raise ToolServerError("this MCP client is closed; create a new MCPClient")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+    # -- calls -----------------------------------------------------------------------
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run *coro* on the loop and wait; Ctrl-C cancels it there and is re-raised here."""
-        if self.in_loop():
+        caller_loop = _running_loop()
+        if caller_loop is self.loop:
             coro.close()
             from aimu_core.errors import ConcurrentUseError
 
@@ -70,6 +80,12 @@ class LoopThread:
                 "an MCP server running in-process called its own MCPClient's sync API, which "
                 "would wait on itself; use the async API (await client.acall_tool(...)) there"
             )
+        # A thread already running a loop of its own (a notebook) cannot run ours.
+        if caller_loop is None and self._take():
+            try:
+                return self._drive(coro)
+            finally:
+                self._release()
         future = self.submit(coro)
         try:
             return future.result()
@@ -92,16 +108,155 @@ class LoopThread:
                 raise _closed_mid_call() from None  # the loop stopped, not our caller
             raise
 
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Hand *coro* to the loop wherever it runs (the watcher runs it if nobody does)."""
+        with self._state:
+            if not self.alive:
+                coro.close()
+                raise ToolServerError("this MCP client is closed; create a new MCPClient")
+            self._handed += 1
+            self._state.notify_all()
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        future.add_done_callback(self._handed_back)
+        return future
+
+    def _handed_back(self, _: object) -> None:
+        with self._state:
+            self._handed -= 1
+
+    # -- who runs the loop -----------------------------------------------------------
+
+    def _take(self) -> bool:
+        """Become the thread running the loop: at once when nobody runs it, after the watcher
+        stops when it does. False when another caller runs it or the loop is stopping."""
+        me = threading.get_ident()
+        with self._state:
+            self._claims += 1
+            try:
+                while not self._stopping:
+                    if self._driver is None:
+                        self._driver = me
+                        return True
+                    if self._driver != self._watcher.ident:
+                        return False
+                    self.loop.call_soon_threadsafe(self.loop.stop)
+                    self._state.wait()
+                return False
+            finally:
+                self._claims -= 1
+
+    def _release(self) -> None:
+        with self._state:
+            self._driver = None
+            self._last_call = time.monotonic()
+            if self._handed or self._stopping:
+                # The watcher runs the calls handed over meanwhile, or closes the loop. Only
+                # then: waking it after every call would cost what running here saves.
+                self._state.notify_all()
+
+    def _drive(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run the loop in this thread until *coro* is done."""
+        task = self.loop.create_task(coro)
+        task.add_done_callback(lambda _: self.loop.stop())
+        try:
+            with _interrupt_cancels(task):
+                while not task.done():  # a stop meant for the watcher may end a run early
+                    self.loop.run_forever()
+        except BaseException:
+            task.cancel()  # an exception out of the loop itself: the call ends with the next run
+            raise
+        try:
+            return task.result()
+        except asyncio.CancelledError:
+            raise _closed_mid_call() from None
+
+    def _watch(self) -> None:
+        """The watcher: run the loop whenever handed-over calls wait or calls stopped coming."""
+        me = threading.get_ident()
+        while True:
+            with self._state:
+                while not self._stopping:
+                    if self._driver is not None or self._claims:
+                        self._state.wait()
+                        continue
+                    quiet = time.monotonic() - self._last_call
+                    if self._handed or quiet >= IDLE:
+                        break
+                    self._state.wait(IDLE - quiet)
+                if self._stopping:
+                    break
+                self._driver = me
+            try:
+                self.loop.run_forever()  # until a caller claims the loop, or stop()
+            finally:
+                with self._state:
+                    self._driver = None
+                    self._state.notify_all()  # the caller claiming the loop
+        self._close_loop(me)
+
+    def _close_loop(self, me: int) -> None:
+        with self._state:
+            # A caller still running the loop ends its call soon: its session was closed.
+            self._state.wait_for(lambda: self._driver is None, timeout=5)
+            if self._driver is not None:
+                return  # never close a running loop; the process is on its way out
+            self._driver = me
+        pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
     def stop(self, timeout: float) -> None:
         """Stop the loop (its remaining tasks are cancelled) and wait up to *timeout* s."""
-        if self.loop.is_closed():
-            return
-        try:
+        with self._state:
+            if self._stopping or self.loop.is_closed():
+                return
+            self._stopping = True
+            self._state.notify_all()
+        with contextlib.suppress(RuntimeError):  # closed in between
             self.loop.call_soon_threadsafe(self.loop.stop)
-        except RuntimeError:  # closed in between
-            return
-        if not self.in_loop():
-            self._thread.join(timeout)
+        if threading.get_ident() != self._watcher.ident:
+            self._watcher.join(timeout)
+
+
+@contextlib.contextmanager
+def _interrupt_cancels(task: asyncio.Task[Any]) -> Iterator[None]:
+    """On the main thread, Ctrl-C cancels *task* (which then winds down cleanly on the loop)
+    and is raised as ``KeyboardInterrupt`` once it has; a second Ctrl-C is raised at once.
+    As ``asyncio.Runner`` does, only where Python's own SIGINT handler is in place."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    interrupted = False
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        task.cancel()
+        task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop if it waits
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _closed_mid_call() -> ToolServerError:

@@ -1,10 +1,10 @@
 """``MCPClient``: the tools of one or more MCP servers, for aimu clients and agents.
 
-Every server session lives on one event loop in a daemon thread owned by the
-client (:class:`~aimu_mcp._loop.LoopThread`, which says why). The sync API
-(``call_tool``) and the async one (``acall_tool``) are two doors onto the same
-coroutines there: one session per server, reused by every call from any
-thread or event loop, until :meth:`MCPClient.close` (or the ``with`` block's
+Every server session lives on one event loop owned by the client
+(:class:`~aimu_mcp._loop.SharedLoop`, which says why and who runs it). The
+sync API (``call_tool``) and the async one (``acall_tool``) are two doors onto
+the same coroutines there: one session per server, reused by every call from
+any thread or event loop, until :meth:`MCPClient.close` (or the ``with`` block's
 end, garbage collection, interpreter exit) closes the sessions and, for stdio
 servers, ends their processes.
 
@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from aimu_core.provider import (
     quoted,
 )
 
-from ._loop import LoopThread
+from ._loop import SharedLoop
 from ._sources import ServerSource, server_sources
 
 __all__ = ["MCPClient", "MCPTool"]
@@ -229,8 +230,9 @@ class MCPClient:
         sources = server_sources(server, env=env, cwd=cwd)
         self._connections = [_Connection(s, timeout, connect_timeout) for s in sources]
         self._catalog: _Catalog | None = None  # replaced whole, so readers see one listing
-        self._loop = LoopThread(f"aimu-mcp {','.join(s.name for s in sources)}")
+        self._loop = SharedLoop(f"aimu-mcp {','.join(s.name for s in sources)}")
         self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._connections)
+        _OPEN.add(self)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -493,7 +495,31 @@ def _result_text(name: str, result: Any) -> str:
     return text
 
 
-def _shutdown(loop: LoopThread, connections: Sequence[_Connection]) -> None:
+#: Every client not yet garbage-collected, for :func:`_close_open_clients`.
+_OPEN: weakref.WeakSet[MCPClient] = weakref.WeakSet()
+
+
+def _close_open_clients() -> None:
+    """At interpreter exit, close every client before Python waits for its threads.
+
+    A sync call runs the client's loop in the calling thread, so a thread that
+    code on the loop starts there (anyio's worker threads, running an
+    in-process server's sync tools) is no daemon when that is the main thread.
+    Python joins such threads before it runs ``atexit`` handlers (where
+    ``weakref.finalize`` would close the client), and they end only when the
+    sessions close: without this hook, exit would wait forever.
+    """
+    for client in list(_OPEN):
+        client.close()
+
+
+# The hook concurrent.futures uses for the same reason (run before non-daemon threads
+# are joined); private, hence the guard.
+if hasattr(threading, "_register_atexit"):
+    threading._register_atexit(_close_open_clients)
+
+
+def _shutdown(loop: SharedLoop, connections: Sequence[_Connection]) -> None:
     """Close the sessions and stop the loop: at close(), garbage collection or exit."""
     if not loop.alive:
         return

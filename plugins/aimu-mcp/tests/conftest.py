@@ -3,8 +3,9 @@
 One server script (:data:`SERVER`) serves every transport: ``python server.py``
 speaks stdio, ``python server.py http PORT`` streamable HTTP and ``... sse PORT``
 SSE on 127.0.0.1. Its tools cover what the client must handle: a result, a
-tool error, a slow call, the server's pid (to check its process ends), and a
-call that kills the server mid-call.
+tool error, a slow call (blocking, and awaiting), the server's pid (to check
+its process ends), the thread running its loop (in-process: where a call ran),
+and a call that kills the server mid-call.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ aimu_core.plugins.register(aimu_core.testing.scripted)
 
 SERVER = textwrap.dedent(
     '''
-    import os, sys, time
+    import asyncio, os, sys, threading, time
     from fastmcp import FastMCP
 
     mcp = FastMCP(os.environ.get("SERVER_NAME", "demo"))
@@ -53,6 +54,17 @@ SERVER = textwrap.dedent(
         """Sleep, then answer."""
         time.sleep(seconds)
         return "done"
+
+    @mcp.tool
+    async def pause(seconds: float) -> str:
+        """Wait without blocking the server's event loop, then answer."""
+        await asyncio.sleep(seconds)
+        return "done"
+
+    @mcp.tool
+    async def thread() -> str:
+        """The name of the thread running the server's event loop."""
+        return threading.current_thread().name
 
     @mcp.tool
     def pid() -> int:

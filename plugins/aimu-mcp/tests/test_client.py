@@ -27,7 +27,7 @@ from conftest import free_port, wait_gone
 def test_in_process_tools_come_with_the_servers_schemas(server: Any) -> None:
     with MCPClient(server) as mcp:
         specs = {s["function"]["name"]: s["function"] for s in mcp.get_tools()}
-        assert set(specs) == {"add", "echo", "boom", "slow", "pid", "die"}
+        assert set(specs) == {"add", "echo", "boom", "slow", "pause", "thread", "pid", "die"}
         add = specs["add"]
         assert add["description"] == "Add two integers."
         assert add["parameters"]["properties"]["a"] == {"type": "integer"}
