@@ -14,6 +14,7 @@ import sys
 CLIENT_STACK = {
     "aimu_core",
     "aimu_core._builtin",
+    "aimu_core.catalog",
     "aimu_core.entry_points",
     "aimu_core.errors",
     "aimu_core.hookspecs",

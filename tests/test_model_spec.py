@@ -1,13 +1,16 @@
-"""``ModelSpec``, ``Model`` catalogs and ``AdHocModel``."""
+"""``ModelSpec``, ``Model`` catalogs and ``AdHocModel``; what every kind of catalog shares."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import pickle
+from typing import Any
 
 import pytest
 
+from aimu_core.embeddings.spec import EmbeddingModel, EmbeddingSpec
+from aimu_core.images.spec import ImageModel, ImageSpec
 from aimu_core.models import (
     CAPABILITIES,
     AdHocModel,
@@ -93,6 +96,24 @@ def test_catalog_mistakes_fail_at_class_creation() -> None:
 
         class NotSpecs(Model):
             A = "x"
+
+
+@pytest.mark.parametrize(
+    ("base", "spec"),
+    [
+        pytest.param(Model, ModelSpec, id="text"),
+        pytest.param(ImageModel, ImageSpec, id="image"),
+        pytest.param(EmbeddingModel, EmbeddingSpec, id="embedding"),
+    ],
+)
+def test_every_kind_of_catalog_holds_its_specs_by_id(base: Any, spec: Any) -> None:
+    catalog = base("Kinds", {"ONE": spec("one"), "TWO": spec("two")})
+    assert (catalog.ONE.value, catalog.ONE.spec) == ("one", spec("one"))
+    assert catalog.by_id("two") is catalog.TWO and catalog.by_id("three") is None
+    with pytest.raises(ValueError, match=r"members \['B'\] repeat the id"):
+        base("Repeats", {"A": spec("same"), "B": spec("same")})
+    with pytest.raises(TypeError, match=f"members must be {spec.__name__} values"):
+        base("Wrong", {"A": ModelSpec("x") if spec is not ModelSpec else ImageSpec("x")})
 
 
 def test_ad_hoc_model_quacks_like_a_member() -> None:

@@ -14,7 +14,9 @@ member's, or one made from the model id when the provider's catalog is open.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from typing import Any
+
+from ..catalog import Catalog
 
 __all__ = ["EmbeddingModel", "EmbeddingSpec"]
 
@@ -40,25 +42,15 @@ class EmbeddingSpec:
             raise ValueError("EmbeddingSpec.dimensions must be an integer > 0, or None")
 
 
-class EmbeddingModel(Enum):
+class EmbeddingModel(Catalog):
     """Base of every provider's embedding catalog, declared with :class:`EmbeddingSpec` values.
 
     A member's ``.value`` is the model id, ``.spec`` the :class:`EmbeddingSpec`.
     """
 
-    def __new__(cls, spec: EmbeddingSpec) -> EmbeddingModel:
-        if not isinstance(spec, EmbeddingSpec):
-            raise TypeError(f"{cls.__name__} members must be EmbeddingSpec values, got {spec!r}")
-        member = object.__new__(cls)
-        member._value_ = spec.id
-        member._spec = spec  # type: ignore[attr-defined]
-        return member
-
     @classmethod
-    def by_id(cls, model_id: str) -> EmbeddingModel | None:
-        """The member whose provider id is *model_id*, or ``None``."""
-        member = cls._value2member_map_.get(model_id)
-        return member if isinstance(member, cls) else None
+    def _spec_type(cls) -> type[Any]:
+        return EmbeddingSpec
 
     @property
     def spec(self) -> EmbeddingSpec:

@@ -15,9 +15,10 @@ model outside the catalog (a local pipeline directory) is an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from types import MappingProxyType
 from typing import Any
+
+from ..catalog import Catalog
 
 __all__ = ["AdHocImageModel", "ImageModel", "ImageSpec"]
 
@@ -74,25 +75,15 @@ def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-class ImageModel(Enum):
+class ImageModel(Catalog):
     """Base of every provider's image catalog, declared with :class:`ImageSpec` values.
 
     A member's ``.value`` is the model id, ``.spec`` the :class:`ImageSpec`.
     """
 
-    def __new__(cls, spec: ImageSpec) -> ImageModel:
-        if not isinstance(spec, ImageSpec):
-            raise TypeError(f"{cls.__name__} members must be ImageSpec values, got {spec!r}")
-        member = object.__new__(cls)
-        member._value_ = spec.id
-        member._spec = spec  # type: ignore[attr-defined]
-        return member
-
     @classmethod
-    def by_id(cls, model_id: str) -> ImageModel | None:
-        """The member whose provider id is *model_id*, or ``None``."""
-        member = cls._value2member_map_.get(model_id)
-        return member if isinstance(member, cls) else None
+    def _spec_type(cls) -> type[Any]:
+        return ImageSpec
 
     @property
     def spec(self) -> ImageSpec:

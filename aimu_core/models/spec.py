@@ -13,9 +13,10 @@ server) is an :class:`AdHocModel`, built from the ``;flags`` of a model string.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum, EnumMeta
 from types import MappingProxyType
 from typing import Any
+
+from ..catalog import Catalog, _CatalogMeta
 
 __all__ = ["AdHocModel", "CAPABILITIES", "Model", "ModelSpec"]
 
@@ -52,16 +53,8 @@ class ModelSpec:
         return hash(self.id)
 
 
-class _ModelMeta(EnumMeta):
+class _ModelMeta(_CatalogMeta):
     """Adds the class-level ``TOOL_MODELS``/``THINKING_MODELS``/``VISION_MODELS`` lists."""
-
-    def __new__(mcls, name, bases, namespace, **kwargs):
-        cls = super().__new__(mcls, name, bases, namespace, **kwargs)
-        # Two members with one id would silently become aliases of each other.
-        aliases = [n for n, member in cls.__members__.items() if member.name != n]
-        if aliases:
-            raise ValueError(f"{name}: members {aliases} repeat the id of another member")
-        return cls
 
     @property
     def TOOL_MODELS(cls) -> list[Model]:
@@ -80,7 +73,7 @@ def _members(catalog: type) -> list[Model]:
     return list(catalog)  # type: ignore[call-overload]
 
 
-class Model(Enum, metaclass=_ModelMeta):
+class Model(Catalog, metaclass=_ModelMeta):
     """Base of every provider's model catalog, declared with :class:`ModelSpec` values.
 
     A member is declared as ``NAME = ModelSpec("model-id", ...)``, but its
@@ -89,19 +82,9 @@ class Model(Enum, metaclass=_ModelMeta):
     ``supports_thinking`` and ``supports_vision`` read its capabilities.
     """
 
-    def __new__(cls, spec: ModelSpec) -> Model:
-        if not isinstance(spec, ModelSpec):
-            raise TypeError(f"{cls.__name__} members must be ModelSpec values, got {spec!r}")
-        member = object.__new__(cls)
-        member._value_ = spec.id
-        member._spec = spec  # type: ignore[attr-defined]
-        return member
-
     @classmethod
-    def by_id(cls, model_id: str) -> Model | None:
-        """The member whose provider id is *model_id*, or ``None``."""
-        member = cls._value2member_map_.get(model_id)
-        return member if isinstance(member, cls) else None
+    def _spec_type(cls) -> type[Any]:
+        return ModelSpec
 
     @property
     def spec(self) -> ModelSpec:
