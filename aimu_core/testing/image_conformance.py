@@ -43,7 +43,6 @@ import asyncio
 import base64
 import io
 import logging
-import socket
 import threading
 import traceback
 from collections.abc import Callable, Collection
@@ -66,6 +65,7 @@ from aimu_core.errors import (
 from aimu_core.images import FORMATS
 from aimu_core.models import Phase
 
+from .conformance import ProviderConformance
 from .scripted import RETRY_AFTER
 
 __all__ = ["IMAGE_FAULTS", "IMAGE_FAULT_API_KEY", "ImageProviderConformance"]
@@ -167,23 +167,9 @@ class ImageProviderConformance:
 
         return make
 
-    @pytest.fixture
-    def closed_url(self) -> str:
-        """A loopback URL nobody listens on (a port bound, then closed)."""
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    @pytest.fixture
-    def unreachable(
-        self, model_string: str, client_options: dict[str, Any], closed_url: str
-    ) -> tuple[str, dict[str, Any]]:
-        """The model string and client options of a client pointed at ``closed_url``."""
-        ident, at, _ = model_string.partition("@")
-        if at:
-            return f"{ident}@{closed_url}", dict(client_options)
-        return model_string, {**client_options, "base_url": closed_url}
+    # A loopback URL nothing listens on, and the client options pointing there.
+    closed_url = ProviderConformance.closed_url
+    unreachable = ProviderConformance.unreachable
 
     def _expected_size(self, client: Any) -> tuple[int, int] | None:
         kwargs = {**client.spec.generation_kwargs, **self.generate_kwargs}
