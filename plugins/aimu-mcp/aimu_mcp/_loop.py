@@ -1,4 +1,4 @@
-"""One event loop for every MCP session of an ``MCPClient``, run by whoever needs it.
+"""The event loop every MCP session of an ``MCPClient`` lives on, and who runs it.
 
 A FastMCP client and its transport belong to the event loop that connected
 them: a stdio session opened under one ``asyncio.run`` cannot be used from the
@@ -22,6 +22,11 @@ caller's loop. Who runs that loop:
 
 The watcher is a daemon, so it never holds the interpreter open; the owner
 stops it at ``close()``, at garbage collection or at exit (``weakref.finalize``).
+
+A client entered with ``async with`` before its first call keeps its sessions
+on the caller's loop instead (:class:`CallerLoop`): calls from that loop run
+in it directly, as the raw client's do, and the sessions close when the block
+ends. Other threads and loops hand their calls to it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from typing import Any, TypeVar
 
 from aimu_core.provider import ToolServerError
 
-__all__ = ["IDLE", "SharedLoop"]
+__all__ = ["IDLE", "CallerLoop", "SharedLoop"]
 
 T = TypeVar("T")
 
@@ -45,7 +50,81 @@ T = TypeVar("T")
 IDLE = 0.5
 
 
-class SharedLoop:
+class _Loop:
+    """What both kinds of loop share: handing a call over, and awaiting one from a loop."""
+
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def in_loop(self) -> bool:
+        """Whether the caller is code running on this loop (one of its tasks or callbacks)."""
+        return _running_loop() is self.loop
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Hand *coro* to the loop wherever it runs."""
+        if not self.alive:
+            coro.close()
+            raise ToolServerError("this MCP client is closed; create a new MCPClient")
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def _wait(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Hand *coro* over and wait; Ctrl-C cancels it there and is re-raised here."""
+        future = self.submit(coro)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise _closed_mid_call() from None
+        except BaseException:
+            future.cancel()  # KeyboardInterrupt, SystemExit: the call stops on the loop too
+            raise
+
+    async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await *coro* run on the loop from any loop; cancelling the caller cancels it."""
+        if self.in_loop():
+            return await coro
+        future = self.submit(coro)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if future.cancelled() and task is not None and not task.cancelling():
+                raise _closed_mid_call() from None  # the loop stopped, not our caller
+            raise
+
+
+class CallerLoop(_Loop):
+    """The running loop a client was entered on with ``async with``: its sessions live there."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._closed = False
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed and not self.loop.is_closed()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run *coro* on the loop from another thread and wait for it."""
+        if self.in_loop():
+            coro.close()
+            from aimu_core.errors import ConcurrentUseError
+
+            raise ConcurrentUseError(
+                "this MCPClient was entered with `async with` on the running event loop, so "
+                "its sessions run there and a sync call would block the loop it waits on; "
+                "await its async API there (acall_tool, an aimu_core.aio agent), or enter it "
+                "with a plain `with`"
+            )
+        return self._wait(coro)
+
+    def stop(self, timeout: float) -> None:
+        self._closed = True
+
+
+class SharedLoop(_Loop):
     """An event loop run by the thread calling :meth:`run`, else by a watcher thread."""
 
     def __init__(self, name: str) -> None:
@@ -62,10 +141,6 @@ class SharedLoop:
     @property
     def alive(self) -> bool:
         return not self._stopping and not self.loop.is_closed()
-
-    def in_loop(self) -> bool:
-        """Whether the caller is code running on this loop (one of its tasks or callbacks)."""
-        return _running_loop() is self.loop
 
     # -- calls -----------------------------------------------------------------------
 
@@ -86,37 +161,14 @@ class SharedLoop:
                 return self._drive(coro)
             finally:
                 self._release()
-        future = self.submit(coro)
-        try:
-            return future.result()
-        except concurrent.futures.CancelledError:
-            raise _closed_mid_call() from None
-        except BaseException:
-            future.cancel()  # KeyboardInterrupt, SystemExit: the call stops on the loop too
-            raise
-
-    async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await *coro* run on the loop from any other loop; cancelling the caller cancels it."""
-        if self.in_loop():
-            return await coro
-        future = self.submit(coro)
-        try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if future.cancelled() and task is not None and not task.cancelling():
-                raise _closed_mid_call() from None  # the loop stopped, not our caller
-            raise
+        return self._wait(coro)
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Hand *coro* to the loop wherever it runs (the watcher runs it if nobody does)."""
         with self._state:
-            if not self.alive:
-                coro.close()
-                raise ToolServerError("this MCP client is closed; create a new MCPClient")
+            future = super().submit(coro)  # raises when closed
             self._handed += 1
             self._state.notify_all()
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         future.add_done_callback(self._handed_back)
         return future
 

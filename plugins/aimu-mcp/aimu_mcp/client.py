@@ -42,7 +42,7 @@ from aimu_core.provider import (
     quoted,
 )
 
-from ._loop import SharedLoop
+from ._loop import CallerLoop, SharedLoop
 from ._sources import ServerSource, server_sources
 
 __all__ = ["MCPClient", "MCPTool"]
@@ -212,7 +212,10 @@ class MCPClient:
     Use it as ``mcp_client=`` of a client or an agent, or pass
     :meth:`as_tools` among their ``tools``. It connects on first use (or on
     :meth:`connect`, or entering ``with``/``async with``), and is safe to share
-    between threads and event loops. Close it (or use ``with``) to stop the
+    between threads and event loops. Entered with ``async with`` before its
+    first use, it keeps its sessions on that event loop: calls from the loop
+    cost what the raw FastMCP client's do, other threads and loops hand theirs
+    over, and a sync call from inside the loop is refused (it would block it). Close it (or use ``with``) to stop the
     servers; it is also closed when garbage-collected and at interpreter exit.
     """
 
@@ -230,7 +233,9 @@ class MCPClient:
         sources = server_sources(server, env=env, cwd=cwd)
         self._connections = [_Connection(s, timeout, connect_timeout) for s in sources]
         self._catalog: _Catalog | None = None  # replaced whole, so readers see one listing
-        self._loop = SharedLoop(f"aimu-mcp {','.join(s.name for s in sources)}")
+        self._loop: SharedLoop | CallerLoop = SharedLoop(
+            f"aimu-mcp {','.join(s.name for s in sources)}"
+        )
         self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._connections)
         _OPEN.add(self)
 
@@ -270,10 +275,21 @@ class MCPClient:
         self.close()
 
     async def __aenter__(self) -> MCPClient:
+        if self._catalog is None and isinstance(self._loop, SharedLoop) and self._loop.alive:
+            # Entered before any use: the sessions can live on the caller's loop, where
+            # its calls then run directly (no thread hop), and close with the block.
+            self._adopt(asyncio.get_running_loop())
         return await self.aconnect()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        unused = self._loop
+        self._finalizer.detach()
+        self._loop = CallerLoop(loop)
+        self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._connections)
+        unused.stop(0)  # its watcher thread never ran a call
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -519,7 +535,7 @@ if hasattr(threading, "_register_atexit"):
     threading._register_atexit(_close_open_clients)
 
 
-def _shutdown(loop: SharedLoop, connections: Sequence[_Connection]) -> None:
+def _shutdown(loop: SharedLoop | CallerLoop, connections: Sequence[_Connection]) -> None:
     """Close the sessions and stop the loop: at close(), garbage collection or exit."""
     if not loop.alive:
         return

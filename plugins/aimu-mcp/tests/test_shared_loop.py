@@ -3,7 +3,9 @@
 A sync call from a thread without an event loop runs the client's loop in
 that thread (no hand-over to another thread and back); async calls, and calls
 while another thread runs the loop, are handed to the loop wherever it runs;
-after ``IDLE`` seconds without calls the watcher thread runs it. The in-process server's ``thread`` tool says
+after ``IDLE`` seconds without calls the watcher thread runs it. A client
+entered with ``async with`` before its first use keeps its sessions on the
+caller's loop instead. The in-process server's ``thread`` tool says
 which thread ran its loop.
 """
 
@@ -22,6 +24,9 @@ from typing import Any
 import pytest
 from aimu_mcp import MCPClient
 from aimu_mcp._loop import IDLE, SharedLoop
+
+from aimu_core.errors import ConcurrentUseError, ToolServerError
+from conftest import wait_gone
 
 
 def test_a_sync_call_runs_the_loop_in_the_calling_thread(server: Any) -> None:
@@ -130,3 +135,57 @@ def test_exit_without_close_does_not_wait_on_an_in_process_servers_threads(
 def _running(mcp: MCPClient) -> bool:
     """Whether a ``pause`` call is in flight on the client's loop (the test reaches in)."""
     return any("call" in repr(t.get_coro()) for t in asyncio.all_tasks(mcp._loop.loop))
+
+
+# -- a client entered with `async with` before its first use: sessions on the caller's loop
+
+
+def test_async_with_keeps_the_sessions_on_the_callers_loop(server: Any) -> None:
+    async def main() -> tuple[str, str, str]:
+        async with MCPClient(server) as mcp:
+            here = await mcp.acall_tool("thread")  # run in this loop: no thread hop
+            # another thread's sync call is handed to this loop
+            handed = await asyncio.to_thread(mcp.call_tool, "thread")
+            try:
+                await asyncio.wait_for(mcp.acall_tool("pause", {"seconds": 30}), 0.2)
+            except TimeoutError:
+                pass
+            after = await mcp.acall_tool("add", {"a": 1, "b": 1})  # cancelled, not broken
+            return here, handed, after
+
+    assert asyncio.run(main()) == ("MainThread", "MainThread", "2")
+
+
+def test_a_sync_call_inside_the_loop_that_holds_the_sessions_is_refused(server: Any) -> None:
+    async def main() -> None:
+        async with MCPClient(server) as mcp:
+            with pytest.raises(ConcurrentUseError, match="async with"):
+                mcp.call_tool("add", {"a": 1})
+            assert await mcp.acall_tool("add", {"a": 1}) == "3"
+
+    asyncio.run(main())
+
+
+def test_the_block_end_closes_the_sessions_and_stdio_servers(stdio_command: list[str]) -> None:
+    async def main() -> tuple[MCPClient, int]:
+        async with MCPClient(stdio_command) as mcp:
+            return mcp, int(await mcp.acall_tool("pid"))
+
+    mcp, pid = asyncio.run(main())
+    assert mcp.closed and wait_gone(pid)
+    with pytest.raises(ToolServerError, match="closed"):
+        mcp.call_tool("pid")
+
+
+def test_a_client_used_before_async_with_keeps_its_shared_loop(server: Any) -> None:
+    mcp = MCPClient(server)
+    try:
+        assert mcp.call_tool("thread") == "MainThread"  # a sync call ran the shared loop
+
+        async def main() -> str:
+            async with mcp:
+                return await mcp.acall_tool("thread")
+
+        assert asyncio.run(main()).startswith("aimu-mcp")  # handed to the watcher
+    finally:
+        mcp.close()
