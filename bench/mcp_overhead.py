@@ -39,7 +39,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,28 +62,50 @@ SERVER = textwrap.dedent(
 )
 
 
-def raw_per_call(source: Callable[[], Any], calls: int) -> Callable[[], float]:
-    """Seconds per call of the raw client, its session opened once, outside the timing."""
+class _Timed:
+    """Seconds per ``call(i)`` awaited *calls* times on a loop of its own; with *client*,
+    an async context manager entered once on that loop, outside the timing."""
+
+    def __init__(self, call: Callable[[int], Awaitable[Any]], calls: int, client: Any = None):
+        self.loop = asyncio.new_event_loop()
+        self.call, self.calls, self.client = call, calls, client
+        if client is not None:
+            self.loop.run_until_complete(client.__aenter__())
+
+    async def _timed(self) -> float:
+        start = time.perf_counter()
+        for i in range(self.calls):
+            await self.call(i)
+        return (time.perf_counter() - start) / self.calls
+
+    def __call__(self) -> float:
+        return self.loop.run_until_complete(self._timed())
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.loop.run_until_complete(self.client.__aexit__(None, None, None))
+        self.loop.close()
+
+
+def raw_per_call(source: Callable[[], Any], calls: int) -> _Timed:
+    """The raw client, its session opened once."""
     from fastmcp import Client
 
-    loop = asyncio.new_event_loop()
     client = Client(source())
-    loop.run_until_complete(client.__aenter__())
+    return _Timed(lambda i: client.call_tool("add", {"a": i, "b": 1}), calls, client)
 
-    async def timed() -> float:
-        start = time.perf_counter()
-        for i in range(calls):
-            await client.call_tool("add", {"a": i, "b": 1})
-        return (time.perf_counter() - start) / calls
 
-    def run() -> float:
-        return loop.run_until_complete(timed())
+def aimu_async_with_per_call(source: Any, calls: int) -> _Timed:
+    """A client entered with ``async with`` on the timing loop: its sessions live there."""
+    from aimu_mcp import MCPClient
 
-    run.close = lambda: (  # type: ignore[attr-defined]
-        loop.run_until_complete(client.__aexit__(None, None, None)),
-        loop.close(),
-    )
-    return run
+    mcp = MCPClient(source)
+    return _Timed(lambda i: mcp.acall_tool("add", {"a": i, "b": 1}), calls, mcp)
+
+
+def aimu_async_per_call(mcp: Any, calls: int) -> _Timed:
+    """From a loop of its own, to a client whose sessions live on another loop."""
+    return _Timed(lambda i: mcp.acall_tool("add", {"a": i, "b": 1}), calls)
 
 
 def aimu_per_call(mcp: Any, calls: int) -> Callable[[], float]:
@@ -93,46 +115,6 @@ def aimu_per_call(mcp: Any, calls: int) -> Callable[[], float]:
             mcp.call_tool("add", {"a": i, "b": 1})
         return (time.perf_counter() - start) / calls
 
-    return run
-
-
-def aimu_async_per_call(mcp: Any, calls: int) -> Callable[[], float]:
-    """From a loop of its own, to a client whose sessions live on another loop."""
-    loop = asyncio.new_event_loop()
-
-    async def timed() -> float:
-        start = time.perf_counter()
-        for i in range(calls):
-            await mcp.acall_tool("add", {"a": i, "b": 1})
-        return (time.perf_counter() - start) / calls
-
-    def run() -> float:
-        return loop.run_until_complete(timed())
-
-    return run
-
-
-def aimu_async_with_per_call(source: Any, calls: int) -> Callable[[], float]:
-    """A client entered with ``async with`` on this loop (outside the timing)."""
-    from aimu_mcp import MCPClient
-
-    loop = asyncio.new_event_loop()
-    mcp = MCPClient(source)
-    loop.run_until_complete(mcp.__aenter__())
-
-    async def timed() -> float:
-        start = time.perf_counter()
-        for i in range(calls):
-            await mcp.acall_tool("add", {"a": i, "b": 1})
-        return (time.perf_counter() - start) / calls
-
-    def run() -> float:
-        return loop.run_until_complete(timed())
-
-    run.close = lambda: (  # type: ignore[attr-defined]
-        loop.run_until_complete(mcp.__aexit__(None, None, None)),
-        loop.close(),
-    )
     return run
 
 
@@ -154,8 +136,9 @@ def compare(name: str, source: Callable[[], Any], aimu_source: Any, args: Any) -
         for _ in range(args.rounds):
             for key, run in contenders.items():
                 times[key].append(run())
-    raw.close()  # type: ignore[attr-defined]
-    async_with.close()  # type: ignore[attr-defined]
+    for run in contenders.values():
+        if isinstance(run, _Timed):
+            run.close()
     base = statistics.median(times["raw FastMCP"])
     best = min(times["raw FastMCP"])
     print(
