@@ -220,6 +220,7 @@ def test_models_options_lists_what_o_accepts() -> None:
     result = aimu("models", "--options", "scripted:echo", "--json")
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
+    assert listed["kind"] == "text"
     assert "system_message" in listed["options"] and "script" in listed["options"]
     assert {"temperature", "max_tokens", "stop"} <= set(listed["generate_kwargs"])
 

@@ -116,6 +116,19 @@ def test_native_kwargs_and_options_go_where_they_belong(site: str, tmp_path: Pat
     assert Path(result.stdout.strip()).parent == tmp_path
 
 
+def test_models_options_of_an_image_model_lists_what_option_accepts(site: str):
+    # scripted: is a text prefix too, where "sketch" would be a model outside the
+    # catalog; the image catalog's member wins
+    result = aimu(site, "models", "--options", "scripted:sketch", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert listed["kind"] == "image"
+    assert set(listed["options"]) == {"output_dir", "default_generate_kwargs"}
+    assert {"steps", "seed", "strength"} <= set(listed["generate_kwargs"])
+    text = aimu(site, "models", "--options", "scripted:echo")
+    assert text.stdout.startswith("scripted:echo (text model)\n")
+
+
 @pytest.mark.parametrize(
     ("args", "env", "words"),
     [

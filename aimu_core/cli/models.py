@@ -15,7 +15,8 @@ def add_parser(commands: Any) -> None:
     models.add_argument(
         "--options",
         metavar="MODEL",
-        help="list the provider options and generation kwargs MODEL accepts (for -o KEY VALUE)",
+        help="list the provider options and generation kwargs MODEL accepts (for -o KEY VALUE; "
+        "for an image model, aimu image --option KEY VALUE)",
     )
     models.set_defaults(func=_models)
 
@@ -85,19 +86,49 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _options(model: str, *, as_json: bool) -> int:
-    """``aimu models --options MODEL``: what ``-o KEY VALUE`` accepts for MODEL."""
-    from ..models.client import resolve
+    """``aimu models --options MODEL``: what ``-o KEY VALUE`` (``aimu chat``, ``aimu complete``)
+    or ``--option KEY VALUE`` (``aimu image``) accepts for MODEL."""
+    from ..images import client as images
     from ._args import option_names
 
-    resolved = resolve(model)
-    generation, options = option_names(resolved)
+    kind, resolved = _resolve_any(model)
+    generation, options = (images.option_names if kind == "image" else option_names)(resolved)
     if as_json:
-        print(json.dumps({"options": options, "generate_kwargs": sorted(generation)}, indent=2))
+        listed = {"kind": kind, "options": options, "generate_kwargs": sorted(generation)}
+        print(json.dumps(listed, indent=2))
         return 0
-    print(f"{resolved.model_string}")
+    print(f"{resolved.model_string} ({kind} model)")
     print(f"  provider options:   {', '.join(options)}")
     print(f"  generation kwargs:  {', '.join(sorted(generation)) or '-'}")
     return 0
+
+
+def _resolve_any(model: str) -> tuple[str, Any]:
+    """*model* resolved as a text or an image model string. One prefix may be both (``hf:``,
+    a test provider): a catalog member wins over a model outside the catalog, then text."""
+    from ..errors import AimuError
+    from ..images.client import resolve_image_model
+    from ..images.spec import AdHocImageModel
+    from ..models.client import resolve
+    from ..models.spec import AdHocModel
+
+    text = image = None
+    try:
+        text = resolve(model)
+    except AimuError as exc:
+        failure = exc
+    try:
+        image = resolve_image_model(model)
+    except AimuError:
+        pass
+    in_catalog = image is not None and not isinstance(image.model, AdHocImageModel)
+    if in_catalog and (text is None or isinstance(text.model, AdHocModel)):
+        return "image", image
+    if text is not None:
+        return "text", text
+    if image is not None:
+        return "image", image
+    raise failure
 
 
 def _embedding_rows(manager: Any) -> list[dict[str, Any]]:

@@ -87,6 +87,24 @@ def _build(resolved: ResolvedImageModel, asynchronous: bool, options: dict[str, 
 
 def _check_options(record: ImageProvider, cls: type, options: dict[str, Any]) -> None:
     """Refuse an option no ``__init__`` on *cls*'s way to the base takes, naming those that are."""
+    accepted = _accepted_options(cls)
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        raise ConfigurationError(
+            f"Image provider {record.name!r} takes no option {quoted(unknown[0])}; its options "
+            f"are: {', '.join(accepted) or 'none'}"
+        )
+
+
+def option_names(resolved: ResolvedImageModel) -> tuple[set[str], list[str]]:
+    """The generation kwargs and the constructor options of *resolved*'s client class
+    (what ``aimu models --options`` lists)."""
+    cls = load_client_class(resolved)
+    return set(cls.SUPPORTED_KWARGS) | set(cls.NATIVE_KWARGS), _accepted_options(cls)
+
+
+def _accepted_options(cls: type) -> list[str]:
+    """The keyword parameters of every ``__init__`` on *cls*'s way to the base."""
     import inspect
 
     accepted: list[str] = []
@@ -104,12 +122,7 @@ def _check_options(record: ImageProvider, cls: type, options: dict[str, Any]) ->
         ]
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             break
-    unknown = [key for key in options if key not in accepted]
-    if unknown:
-        raise ConfigurationError(
-            f"Image provider {record.name!r} takes no option {quoted(unknown[0])}; its options "
-            f"are: {', '.join(accepted) or 'none'}"
-        )
+    return accepted
 
 
 def load_client_class(resolved: ResolvedImageModel) -> type[BaseImageClient]:
