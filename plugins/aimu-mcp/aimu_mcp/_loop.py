@@ -31,13 +31,14 @@ ends. Other threads and loops hand their calls to it.
 
 from __future__ import annotations
 
+import _signal
 import asyncio
 import concurrent.futures
 import contextlib
 import signal
 import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from aimu_core.provider import ToolServerError
@@ -209,18 +210,26 @@ class SharedLoop(_Loop):
     def _drive(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run the loop in this thread until *coro* is done."""
         task = self.loop.create_task(coro)
-        task.add_done_callback(lambda _: self.loop.stop())
+        task.add_done_callback(self._stop_loop)
+        interrupt = _CancelOnInterrupt.install(task)
         try:
-            with _interrupt_cancels(task):
-                while not task.done():  # a stop meant for the watcher may end a run early
-                    self.loop.run_forever()
+            while not task.done():  # a stop meant for the watcher may end a run early
+                self.loop.run_forever()
         except BaseException:
             task.cancel()  # an exception out of the loop itself: the call ends with the next run
             raise
+        finally:
+            if interrupt is not None:
+                interrupt.remove()
+        if interrupt is not None and interrupt.interrupted:
+            raise KeyboardInterrupt
         try:
             return task.result()
         except asyncio.CancelledError:
             raise _closed_mid_call() from None
+
+    def _stop_loop(self, _: object) -> None:
+        self.loop.stop()
 
     def _watch(self) -> None:
         """The watcher: run the loop whenever handed-over calls wait or calls stopped coming."""
@@ -274,34 +283,38 @@ class SharedLoop(_Loop):
             self._watcher.join(timeout)
 
 
-@contextlib.contextmanager
-def _interrupt_cancels(task: asyncio.Task[Any]) -> Iterator[None]:
-    """On the main thread, Ctrl-C cancels *task* (which then winds down cleanly on the loop)
-    and is raised as ``KeyboardInterrupt`` once it has; a second Ctrl-C is raised at once.
-    As ``asyncio.Runner`` does, only where Python's own SIGINT handler is in place."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield
-        return
-    interrupted = False
+class _CancelOnInterrupt:
+    """While a sync call runs the loop on the main thread: Ctrl-C cancels the call (which winds
+    down cleanly on the loop), and ``KeyboardInterrupt`` is raised once it has; a second Ctrl-C
+    is raised at once. As ``asyncio.Runner`` does, only where Python's own handler is in place.
 
-    def on_interrupt(signum: int, frame: Any) -> None:
-        nonlocal interrupted
-        if interrupted:
+    Installed and removed around every call, through ``_signal``: the ``signal`` module's
+    wrappers try to turn each handler into an enum and fail, ten times the cost.
+    """
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.interrupted = False
+
+    @classmethod
+    def install(cls, task: asyncio.Task[Any]) -> _CancelOnInterrupt | None:
+        if threading.get_ident() != threading.main_thread().ident:
+            return None
+        if _signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return None
+        handler = cls(task)
+        _signal.signal(signal.SIGINT, handler)
+        return handler
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.interrupted:
             raise KeyboardInterrupt
-        interrupted = True
-        task.cancel()
-        task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop if it waits
+        self.interrupted = True
+        self.task.cancel()
+        self.task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop if it waits
 
-    signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if interrupted:
-        raise KeyboardInterrupt
+    def remove(self) -> None:
+        _signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
