@@ -238,7 +238,9 @@ class SharedLoop(_Loop):
             with self._state:
                 while not self._stopping:
                     if self._driver is not None or self._claims:
-                        self._state.wait()
+                        # A caller runs the loop. Its release does not wake us (that would
+                        # cost every call a thread switch), so look again in a while.
+                        self._state.wait(IDLE)
                         continue
                     quiet = time.monotonic() - self._last_call
                     if self._handed or quiet >= IDLE:

@@ -96,6 +96,10 @@ def test_an_idle_loop_is_run_by_the_watcher() -> None:
         )
         assert done.wait(5) and ran == ["watcher"]
         assert shared.run(_thread_name()) == "MainThread"  # claimed back
+        time.sleep(IDLE * 3)  # idle again: the watcher runs the loop again
+        again = threading.Event()
+        shared.loop.call_soon_threadsafe(again.set)
+        assert again.wait(5)
     finally:
         shared.stop(5)
     assert not shared.alive and shared.loop.is_closed()
