@@ -26,7 +26,9 @@ stops it at ``close()``, at garbage collection or at exit (``weakref.finalize``)
 A client entered with ``async with`` before its first call keeps its sessions
 on the caller's loop instead (:class:`CallerLoop`): calls from that loop run
 in it directly, as the raw client's do, and the sessions close when the block
-ends. Other threads and loops hand their calls to it.
+ends. Other threads and loops hand their calls to it; while that loop is not
+running (between two ``run_until_complete``), sync code runs it, and another
+loop's call is refused rather than left waiting forever.
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ class CallerLoop(_Loop):
         return not self._closed and not self.loop.is_closed()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run *coro* on the loop from another thread and wait for it."""
+        """Run *coro* on the loop from another thread and wait for it, or, while nothing
+        runs the loop (between two ``run_until_complete``), run the loop here."""
         if self.in_loop():
             coro.close()
             from aimu_core.errors import ConcurrentUseError
@@ -119,7 +122,19 @@ class CallerLoop(_Loop):
                 "await its async API there (acall_tool, an aimu_core.aio agent), or enter it "
                 "with a plain `with`"
             )
+        if self.alive and not self.loop.is_running() and _running_loop() is None:
+            return self.loop.run_until_complete(coro)
         return self._wait(coro)
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        if self.alive and not self.loop.is_running():
+            coro.close()  # nobody would ever run it
+            raise ToolServerError(
+                "this MCPClient's sessions live on the event loop it was entered on with "
+                "`async with`, and that loop is not running; call it from that loop, or from "
+                "sync code"
+            )
+        return super().submit(coro)
 
     def stop(self, timeout: float) -> None:
         self._closed = True

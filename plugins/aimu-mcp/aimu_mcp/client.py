@@ -547,7 +547,10 @@ def _shutdown(loop: SharedLoop | CallerLoop, connections: Sequence[_Connection])
         loop.submit(close_all()).add_done_callback(lambda _: loop.stop(0))
         return
     try:
-        loop.submit(close_all()).result(CLOSE_TIMEOUT + 2)
+        if isinstance(loop, CallerLoop) and not loop.loop.is_running():
+            loop.run(asyncio.wait_for(close_all(), CLOSE_TIMEOUT + 2))  # idle: run it here
+        else:
+            loop.submit(close_all()).result(CLOSE_TIMEOUT + 2)
     except Exception:  # a stuck server: the loop stops anyway (its thread is a daemon)
         pass
     finally:

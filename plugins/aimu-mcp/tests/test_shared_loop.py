@@ -193,3 +193,24 @@ def test_a_client_used_before_async_with_keeps_its_shared_loop(server: Any) -> N
         assert asyncio.run(main()).startswith("aimu-mcp")  # handed to the watcher
     finally:
         mcp.close()
+
+
+def test_a_client_entered_on_a_loop_that_is_idle_now_still_serves_sync_calls(
+    stdio_command: list[str],
+) -> None:
+    loop = asyncio.new_event_loop()
+    mcp = MCPClient(stdio_command)
+    try:
+        loop.run_until_complete(mcp.__aenter__())  # the loop stops running after this
+        pid = int(mcp.call_tool("pid"))  # sync code runs that loop itself
+        assert int(loop.run_until_complete(mcp.acall_tool("pid"))) == pid
+
+        async def elsewhere() -> str:
+            return await mcp.acall_tool("pid")
+
+        with pytest.raises(ToolServerError, match="not running"):
+            asyncio.run(elsewhere())  # another loop cannot wait on a loop nobody runs
+        mcp.close()  # closes the sessions on the idle loop
+        assert wait_gone(pid)
+    finally:
+        loop.close()
