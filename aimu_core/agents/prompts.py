@@ -27,7 +27,6 @@ __all__ = [
     "PLAN_WITH_CRITERIA_PROMPT",
     "REPLAN_PROMPT",
     "REVISION_PROMPT",
-    "SCHEMA_REPAIR_PROMPT",
     "Verdict",
     "fill",
     "has_keyword",
@@ -93,22 +92,6 @@ Their answers:
 {results}
 
 Combine them into one final answer to the task."""
-
-
-# -- schema= on a workflow -------------------------------------------------------------
-
-# Sent to the member whose answer became the workflow's answer when that answer does
-# not match the run's schema. The answer is quoted: a member wrapped from a client
-# starts each run from an empty conversation.
-SCHEMA_REPAIR_PROMPT = """Your answer:
-{answer}
-
-It must be only JSON matching the JSON schema below, and it is not: {problems}
-
-JSON schema:
-{schema}
-
-Rewrite your answer as only that JSON, with no other text."""
 
 
 # -- EvaluatorOptimizer ------------------------------------------------------------------

@@ -12,7 +12,6 @@ repair step an answer that does not match the schema gets.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ from ..errors import StructuredOutputError, clipped
 from ..models.images import ImageInput
 from ..models.stream import Phase, StreamChunk
 from ..models.structured import OutputSchema
-from .prompts import SCHEMA_REPAIR_PROMPT, fill
 from .runner import AsyncRunner, Runner, RunnerCore, aclose_stream, close_stream
 
 __all__ = [
@@ -89,12 +87,8 @@ def held_to(flow: Flow, schema: OutputSchema | None) -> Flow:
             raw=answer,
             problems=problems,
         )
-    repair = fill(
-        SCHEMA_REPAIR_PROMPT,
-        answer=answer,
-        problems=problems,
-        schema=json.dumps(schema.json_schema),
-    )
+    # The answer is quoted: a member wrapped from a client starts each run afresh.
+    repair = f"Your answer:\n{answer}\n\n{schema.repair_message(problems)}"
     repaired = yield Step(giver.runner, repair, None, giver.iteration)
     problems = _problems(repaired, schema)
     if problems is not None:

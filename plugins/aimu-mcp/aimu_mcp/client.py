@@ -215,8 +215,9 @@ class MCPClient:
     between threads and event loops. Entered with ``async with`` before its
     first use, it keeps its sessions on that event loop: calls from the loop
     cost what the raw FastMCP client's do, other threads and loops hand theirs
-    over, and a sync call from inside the loop is refused (it would block it). Close it (or use ``with``) to stop the
-    servers; it is also closed when garbage-collected and at interpreter exit.
+    over, and a sync call from inside the loop is refused (it would block it).
+    Close it (or use ``with``) to stop the servers; it is also closed when
+    garbage-collected and at interpreter exit.
     """
 
     def __init__(

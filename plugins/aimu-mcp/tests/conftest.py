@@ -158,6 +158,14 @@ def sse_url(server_script: Path) -> Iterator[str]:
     yield from _serve(server_script, "sse")
 
 
+def call_in_flight(mcp: Any) -> bool:
+    """Whether a tool call runs on the client's loop now (the tests reach in, to act only once
+    the call has started)."""
+    import asyncio
+
+    return any("call" in repr(t.get_coro()) for t in asyncio.all_tasks(mcp._loop.loop))
+
+
 def pid_alive(pid: int) -> bool:
     """Whether process *pid* still runs (a zombie awaiting its reaper counts as gone)."""
     try:

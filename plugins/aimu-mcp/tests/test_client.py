@@ -21,7 +21,7 @@ from aimu_core.errors import (
     ToolError,
     ToolServerError,
 )
-from conftest import free_port, wait_gone
+from conftest import call_in_flight, free_port, wait_gone
 
 
 def test_in_process_tools_come_with_the_servers_schemas(server: Any) -> None:
@@ -152,20 +152,12 @@ def test_closing_during_a_call_ends_it_with_a_server_error(server: Any) -> None:
 
     caller = threading.Thread(target=call)
     caller.start()
-    while not failures and caller.is_alive() and not _running(mcp):
+    while not failures and caller.is_alive() and not call_in_flight(mcp):
         time.sleep(0.01)
     mcp.close()
     caller.join(30)
     assert not caller.is_alive()
     assert len(failures) == 1 and isinstance(failures[0], ToolServerError), failures
-
-
-def _running(mcp: MCPClient) -> bool:
-    """Whether a call is in flight on the client's loop (besides the session's own tasks)."""
-    import asyncio as aio
-
-    loop = mcp._loop.loop  # the test reaches in to start closing only once the call runs
-    return any("call" in repr(t.get_coro()) for t in aio.all_tasks(loop))
 
 
 def test_a_server_dying_mid_call_is_a_server_error_then_it_reconnects(
@@ -287,7 +279,7 @@ def test_closing_during_an_async_call_ends_it_with_a_server_error(server: Any) -
 
     async def main() -> None:
         call = asyncio.ensure_future(mcp.acall_tool("slow", {"seconds": 2}))
-        while not _running(mcp):
+        while not call_in_flight(mcp):
             await asyncio.sleep(0.01)
         await mcp.aclose()
         with pytest.raises(ToolServerError):

@@ -26,7 +26,7 @@ from aimu_mcp import MCPClient
 from aimu_mcp._loop import IDLE, SharedLoop
 
 from aimu_core.errors import ConcurrentUseError, ToolServerError
-from conftest import wait_gone
+from conftest import call_in_flight, wait_gone
 
 
 def test_a_sync_call_runs_the_loop_in_the_calling_thread(server: Any) -> None:
@@ -56,7 +56,7 @@ def test_a_second_thread_hands_its_call_to_the_thread_running_the_loop(server: A
         names: list[str] = []
 
         def second() -> None:
-            while not _running(mcp):
+            while not call_in_flight(mcp):
                 time.sleep(0.005)
             names.append(mcp.call_tool("thread"))
 
@@ -134,11 +134,6 @@ def test_exit_without_close_does_not_wait_on_an_in_process_servers_threads(
         timeout=60,
     )
     assert (done.returncode, done.stdout.strip()) == (0, "3"), done.stderr
-
-
-def _running(mcp: MCPClient) -> bool:
-    """Whether a ``pause`` call is in flight on the client's loop (the test reaches in)."""
-    return any("call" in repr(t.get_coro()) for t in asyncio.all_tasks(mcp._loop.loop))
 
 
 # -- a client entered with `async with` before its first use: sessions on the caller's loop
